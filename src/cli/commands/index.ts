@@ -1,0 +1,7 @@
+// The list of command groups. Each family adds one `register` call here.
+import type { Command } from 'commander';
+
+/** Registers every command group on the root program. */
+export function registerAll(program: Command): void {
+  void program;
+}
