@@ -1,0 +1,19 @@
+// Tessera's public API.
+import './backend/all.js';
+
+export { TesseraError, ShapeError, DeviceMismatchError, FormatError } from './errors.js';
+export type { DType, HostArray } from './tensor/dtype.js';
+export { Tensor, tensor, type TensorOptions, type NestedArray, type NumericArray } from './tensor/tensor.js';
+export { zeros, ones, full, arange, rand, randn, uniform, normal, randint, manualSeed, zerosLike, onesLike } from './tensor/creation.js';
+export { where, maskedFill } from './tensor/ops/elementwise.js';
+export { cat, stack, embedding } from './tensor/ops/indexing.js';
+export { linear, matmul } from './tensor/ops/linalg.js';
+export {
+  softmax, logSoftmax, layerNorm, crossEntropy, binaryCrossEntropyWithLogits, mseLoss,
+  scaledDotProductAttention, dropout, conv2d, lstmCell, setFusedOps,
+  type CrossEntropyOptions, type AttentionOptions,
+} from './tensor/ops/fused.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/engine.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export { getBackend, registerBackend, getDefaultDevice, setDefaultDevice, isDeviceAvailable } from './backend/registry.js';
+export type { Backend, Storage, Layout } from './backend/backend.js';
