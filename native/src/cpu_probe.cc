@@ -1,0 +1,55 @@
+// Clock and FMA-throughput probes behind the GEMM benchmark's computed peak.
+#include "cpu_probe.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+
+#include "cpu_features.h"
+
+namespace tessera {
+
+namespace {
+
+double measureGhz() {
+#if defined(__x86_64__)
+  // warm up the core to its sustained clock, then time 4 dependent adds per iteration (1 cycle each)
+  double best = 0;
+  for (int rep = 0; rep < 3; rep++) {
+    uint64_t x = 0;
+    const uint64_t n = 100000000ULL;
+    auto t0 = std::chrono::steady_clock::now();
+    for (uint64_t i = 0; i < n; i++) asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::fmax(best, 4.0 * n / s / 1e9);
+  }
+  return best;
+#else
+  return 0;
+#endif
+}
+
+}  // namespace
+
+PeakEstimate estimatePeak() {
+  PeakEstimate p{};
+  p.ghz = measureGhz();
+  const Isa isa = activeIsa();
+  p.lanes = isa == Isa::Avx512 ? 16 : (isa == Isa::Avx2 ? 8 : 4);
+#ifdef TESSERA_HAVE_AVX512
+  if (isa == Isa::Avx512) p.probeGflops = fmaProbeAvx512(0.3);
+#endif
+#ifdef TESSERA_HAVE_AVX2
+  if (isa == Isa::Avx2) p.probeGflops = fmaProbeAvx2(0.3);
+#endif
+  if (p.ghz > 0 && p.probeGflops > 0) {
+    p.fmaUnits = static_cast<int>(std::lround(p.probeGflops / (p.ghz * p.lanes * 2)));
+    if (p.fmaUnits < 1) p.fmaUnits = 1;
+  } else {
+    p.fmaUnits = 1;
+  }
+  p.peakGflopsPerCore = p.ghz * p.fmaUnits * p.lanes * 2;
+  return p;
+}
+
+}  // namespace tessera

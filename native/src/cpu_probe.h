@@ -1,0 +1,20 @@
+// Measures what the FP32 FMA peak formula needs: the core clock (a chain of dependent 1-cycle adds) and
+// the sustained FMA throughput of one core with the active ISA's widest vectors.
+#pragma once
+
+namespace tessera {
+
+struct PeakEstimate {
+  double ghz;          // measured core clock under load
+  int lanes;           // f32 lanes per vector of the active ISA
+  int fmaUnits;        // vector FMAs retired per cycle, rounded from the throughput probe
+  double probeGflops;  // what the FMA loop reached on one core
+  double peakGflopsPerCore;  // ghz * fmaUnits * lanes * 2
+};
+
+PeakEstimate estimatePeak();
+/** Sustained GFLOP/s of independent FMA chains, one thread (per ISA file). */
+double fmaProbeAvx512(double seconds);
+double fmaProbeAvx2(double seconds);
+
+}  // namespace tessera

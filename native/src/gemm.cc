@@ -1,0 +1,170 @@
+// GEMM driver: BLIS-style blocking around the active micro-kernel. Loops: jc (NC columns of B, L3) ->
+// pc (KC of K; B block packed once, shared by all threads) -> tasks over (MC rows of A, groups of NR
+// panels), each thread packing its own A block (L2) -> jr -> ir -> micro-kernel. Transposed operands are
+// handled by the packing routines, which read any strides. The bias/activation epilogue runs on each
+// tile right after its last K block, while the tile is still in cache.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "aligned.h"
+#include "cpu_features.h"
+#include "threadpool.h"
+#include "vec.h"
+
+namespace tessera {
+
+const MicroKernel& gemmKernel() {
+  switch (activeIsa()) {
+#ifdef TESSERA_HAVE_AVX512
+    case Isa::Avx512: return gemmKernelAvx512();
+#endif
+#ifdef TESSERA_HAVE_AVX2
+    case Isa::Avx2: return gemmKernelAvx2();
+#endif
+    default: return gemmKernelGeneric();
+  }
+}
+
+namespace {
+
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
+
+// A block rows [i0, i0+mc) x K [p0, p0+kc) into MR-row micro-panels, k-major, zero-padded rows.
+void packA(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* ap) {
+  for (int64_t ip = 0; ip < mc; ip += mr) {
+    const int64_t rows = std::min<int64_t>(mr, mc - ip);
+    float* dst = ap + ip * kc;
+    const float* base = g.a + (i0 + ip) * g.rsa + p0 * g.csa;
+    if (g.rsa == 1 && rows == mr) {
+      for (int64_t k = 0; k < kc; k++) std::memcpy(dst + k * mr, base + k * g.csa, sizeof(float) * mr);
+    } else if (g.csa == 1) {
+      for (int64_t i = 0; i < rows; i++) {
+        const float* src = base + i * g.rsa;
+        for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = src[k];
+      }
+      for (int64_t i = rows; i < mr; i++)
+        for (int64_t k = 0; k < kc; k++) dst[k * mr + i] = 0.f;
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
+        for (int64_t i = 0; i < rows; i++) dst[k * mr + i] = base[i * g.rsa + k * g.csa];
+        for (int64_t i = rows; i < mr; i++) dst[k * mr + i] = 0.f;
+      }
+    }
+  }
+}
+
+// B panels [jp0, jp1) of the block K [p0, p0+kc) x columns [j0, j0+nc): NR columns each, k-major, zero-padded.
+void packB(const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t jp0, int64_t jp1, float* bp) {
+  for (int64_t p = jp0; p < jp1; p++) {
+    const int64_t jj = p * nr;
+    const int64_t cols = std::min<int64_t>(nr, nc - jj);
+    float* dst = bp + jj * kc;
+    const float* base = g.b + p0 * g.rsb + (j0 + jj) * g.csb;
+    if (g.csb == 1 && cols == nr) {
+      for (int64_t k = 0; k < kc; k++) std::memcpy(dst + k * nr, base + k * g.rsb, sizeof(float) * nr);
+    } else if (g.rsb == 1) {
+      for (int64_t j = 0; j < cols; j++) {
+        const float* src = base + j * g.csb;
+        for (int64_t k = 0; k < kc; k++) dst[k * nr + j] = src[k];
+      }
+      for (int64_t j = cols; j < nr; j++)
+        for (int64_t k = 0; k < kc; k++) dst[k * nr + j] = 0.f;
+    } else {
+      for (int64_t k = 0; k < kc; k++) {
+        for (int64_t j = 0; j < cols; j++) dst[k * nr + j] = base[k * g.rsb + j * g.csb];
+        for (int64_t j = cols; j < nr; j++) dst[k * nr + j] = 0.f;
+      }
+    }
+  }
+}
+
+thread_local AlignedBuffer tlsA, tlsB;
+
+}  // namespace
+
+void applyEpilogue(float* c, int64_t rows, int64_t n, int64_t ldc, const float* bias, Act act) {
+  if (!bias && act == Act::None) return;
+  const VecOps& v = vecOps();
+  for (int64_t i = 0; i < rows; i++) v.biasAct(c + i * ldc, n, bias, static_cast<int>(act));
+}
+
+void sgemm(const GemmArgs& g, int threads) {
+  const int64_t M = g.M, N = g.N, K = g.K;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    std::memset(g.c, 0, sizeof(float) * M * N);
+    applyEpilogue(g.c, M, N, N, g.bias, g.act);
+    return;
+  }
+  const MicroKernel& mk = gemmKernel();
+  const int MR = mk.mr, NR = mk.nr;
+  threads = std::max(1, std::min(threads, numThreads()));
+  // small problems are not worth waking threads for
+  if (static_cast<double>(M) * N * K < 160.0 * 160 * 160) threads = 1;
+
+  // Row blocks of equal size (a multiple of MR), their count a multiple of the thread count when M allows.
+  int64_t nblk = ceilDiv(M, mk.mc);
+  if (threads > 1 && M >= static_cast<int64_t>(threads) * MR) nblk = roundUp(nblk, threads);
+  const int64_t MC = roundUp(ceilDiv(M, nblk), MR);
+  const int64_t icBlocks = ceilDiv(M, MC);
+  const int64_t KC = mk.kc;
+  const int64_t NC = std::min<int64_t>(mk.nc, roundUp(N, NR));
+
+  float* bp = tlsB.get<float>(KC * roundUp(NC, NR));
+  const float* lastBias = g.bias;
+
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    const int64_t npan = ceilDiv(nc, NR);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const bool first = pc == 0, last = pc + kc == K;
+      parallelFor(threads > 1 ? npan : 1, 1, [&](int64_t b, int64_t e, int) {
+        if (threads > 1) packB(g, pc, kc, jc, nc, NR, b, e, bp);
+        else packB(g, pc, kc, jc, nc, NR, 0, npan, bp);
+      });
+      int64_t groups = 1;
+      if (icBlocks < threads) groups = std::min<int64_t>(npan, ceilDiv(threads, icBlocks));
+      const int64_t tasks = icBlocks * groups;
+      auto work = [&](int64_t tb, int64_t te, int) {
+        float* ap = tlsA.get<float>(MC * KC);
+        int64_t packedIc = -1;
+        alignas(64) float tmp[32 * 64];
+        for (int64_t t = tb; t < te; t++) {
+          const int64_t icb = t / groups, grp = t % groups;
+          const int64_t ic = icb * MC, mc = std::min(MC, M - ic);
+          if (packedIc != icb) {
+            packA(g, ic, mc, pc, kc, MR, ap);
+            packedIc = icb;
+          }
+          const int64_t p0 = npan * grp / groups, p1 = npan * (grp + 1) / groups;
+          for (int64_t p = p0; p < p1; p++) {
+            const int64_t jr = p * NR, nr = std::min<int64_t>(NR, nc - jr);
+            const float* bpan = bp + jr * kc;
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              const int64_t mr = std::min<int64_t>(MR, mc - ir);
+              float* cTile = g.c + (ic + ir) * N + jc + jr;
+              if (mr == MR && nr == NR) {
+                mk.run(kc, ap + ir * kc, bpan, cTile, N, !first);
+              } else {
+                mk.run(kc, ap + ir * kc, bpan, tmp, NR, false);
+                for (int64_t i = 0; i < mr; i++)
+                  for (int64_t j = 0; j < nr; j++)
+                    cTile[i * N + j] = first ? tmp[i * NR + j] : cTile[i * N + j] + tmp[i * NR + j];
+              }
+              if (last) applyEpilogue(cTile, mr, nr, N, lastBias ? lastBias + jc + jr : nullptr, g.act);
+            }
+          }
+        }
+      };
+      if (threads > 1) parallelFor(tasks, 1, work);
+      else work(0, tasks, 0);
+    }
+  }
+}
+
+}  // namespace tessera

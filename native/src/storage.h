@@ -1,0 +1,33 @@
+// Native storages: one aligned host block of one dtype, owned by a JS object through a napi external whose
+// finalizer frees it (release() frees it earlier). The device field is the seam for CUDA storages.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tessera {
+
+enum class DType : int { F32 = 0, F16 = 1, BF16 = 2, I32 = 3, I64 = 4, U8 = 5, Bool = 6 };
+
+size_t dtypeSize(DType d);
+const char* dtypeName(DType d);
+bool isFloatType(DType d);
+
+struct Buffer {
+  void* data = nullptr;
+  int64_t length = 0;  // elements
+  size_t bytes = 0;
+  DType dtype = DType::F32;
+  int device = 0;      // 0: host memory; CUDA builds use other values
+  bool released = false;
+
+  template <typename T> T* as() const { return static_cast<T*>(data); }
+};
+
+/** A new buffer of `length` elements; zeroed when `zero`. Throws OpError when memory runs out. */
+Buffer* allocBuffer(DType dtype, int64_t length, bool zero);
+/** Frees the data now (release() or the finalizer); the Buffer object itself lives until its finalizer. */
+void freeBufferData(Buffer* b);
+/** Bytes of live native storage (for tests and memory reports). */
+int64_t liveBytes();
+
+}  // namespace tessera

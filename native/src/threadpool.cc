@@ -1,0 +1,147 @@
+// Fork-join pool: workers spin briefly on a generation counter, then sleep on a condition variable.
+// The calling thread takes chunk 0, so a 1-thread pool runs everything inline with no synchronisation.
+#include "threadpool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace tessera {
+namespace {
+
+thread_local bool insideParallel = false;
+
+class Pool {
+ public:
+  explicit Pool(int n) : size_(std::max(1, n)) {
+    for (int t = 1; t < size_; t++) workers_.emplace_back([this, t] { loop(t); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  int size() const { return size_; }
+
+  void run(int count, const std::function<void(int)>& fn) {
+    count = std::min(count, size_);
+    if (count <= 1 || insideParallel) {
+      for (int t = 0; t < count; t++) fn(t);
+      return;
+    }
+    std::lock_guard<std::mutex> runLock(runMu_);  // one parallel region at a time (JS is single-threaded anyway)
+    job_ = &fn;
+    jobCount_ = count;
+    pending_.store(count - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    insideParallel = true;
+    fn(0);
+    insideParallel = false;
+    while (pending_.load(std::memory_order_acquire) != 0) {
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#else
+      std::this_thread::yield();
+#endif
+    }
+    job_ = nullptr;
+  }
+
+ private:
+  void loop(int t) {
+    insideParallel = true;
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      // spin a little before sleeping: back-to-back ops (a training step) then start in microseconds
+      uint64_t g = seen;
+      for (int i = 0; i < 20000; i++) {
+        g = generation_.load(std::memory_order_acquire);
+        if (g != seen) break;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
+      }
+      if (g == seen) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        g = generation_.load(std::memory_order_acquire);
+      }
+      seen = g;
+      if (stop_) return;
+      if (t < jobCount_) {
+        (*job_)(t);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  int size_;
+  std::vector<std::thread> workers_;
+  std::mutex mu_, runMu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  const std::function<void(int)>* job_ = nullptr;
+  int jobCount_ = 0;
+  std::atomic<bool> stop_{false};
+};
+
+int defaultThreads() {
+  const char* env = std::getenv("TESSERA_NUM_THREADS");
+  if (env && *env) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc ? static_cast<int>(hc) : 1;
+}
+
+Pool* pool = nullptr;
+
+Pool& getPool() {
+  if (!pool) pool = new Pool(defaultThreads());
+  return *pool;
+}
+
+}  // namespace
+
+int numThreads() { return getPool().size(); }
+
+void setNumThreads(int n) {
+  if (n < 1) n = 1;
+  if (pool && pool->size() == n) return;
+  delete pool;
+  pool = new Pool(n);
+}
+
+void parallelRun(int count, const std::function<void(int)>& fn) { getPool().run(count, fn); }
+
+void parallelFor(int64_t n, int64_t grain, const RangeFn& fn) {
+  if (n <= 0) return;
+  if (grain < 1) grain = 1;
+  int64_t chunks = std::min<int64_t>(numThreads(), (n + grain - 1) / grain);
+  if (chunks <= 1 || insideParallel) {
+    fn(0, n, 0);
+    return;
+  }
+  const int64_t per = n / chunks, extra = n % chunks;
+  getPool().run(static_cast<int>(chunks), [&](int t) {
+    const int64_t b = t * per + std::min<int64_t>(t, extra);
+    const int64_t e = b + per + (t < extra ? 1 : 0);
+    fn(b, e, t);
+  });
+}
+
+}  // namespace tessera
