@@ -6,11 +6,11 @@ import { allocHost, dtypeSize, type DType, type HostArray } from '../tensor/dtyp
 import { writeFileAtomic } from './atomic.js';
 import { readError } from './files.js';
 import {
-  encodeHeader, HOST_LITTLE_ENDIAN, parseHeader, readHeaderSize, safetensorsDType, swapBytes, writeOrder,
+  encodeHeader, HOST_LITTLE_ENDIAN, parseHeader, readHeaderSize, swapBytes, writeOrder,
   type HeaderEntry, type SafetensorsHeader, type TensorInfo,
 } from './safetensors-header.js';
 
-export { MAX_HEADER_BYTES, type TensorInfo } from './safetensors-header.js';
+export { MAX_HEADER_BYTES, safetensorsDType, type TensorInfo } from './safetensors-header.js';
 
 /**
  * One tensor on the host: float32 -> Float32Array, float16/bfloat16 -> Uint16Array of raw bits,
@@ -290,4 +290,3 @@ export function writeSafetensors(path: string, tensors: TensorDict, metadata?: R
   writeFileAtomic(path, chunks(sorted, header));
 }
 
-export { safetensorsDType };

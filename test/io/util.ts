@@ -1,4 +1,4 @@
-// Helpers for the io tests: the repository root, scratch folders, and hand-built safetensors bytes.
+// Shared pieces of the io tests: the repository root, scratch folders, hand-built safetensors bytes, a seeded generator.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
