@@ -17,3 +17,5 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd/engine.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { getBackend, registerBackend, getDefaultDevice, setDefaultDevice, isDeviceAvailable } from './backend/registry.js';
 export type { Backend, Storage, Layout } from './backend/backend.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

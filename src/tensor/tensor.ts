@@ -26,7 +26,8 @@ export type NumericArray = Float32Array | Int32Array | Float64Array | Uint8Array
 export class Tensor {
   /** @internal */ storage: Storage;
   /** @internal */ layout: Layout;
-  readonly backend: Backend;
+  /** The backend holding the storage (changes only through toDevice_ on parameters). */
+  backend: Backend;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   /** The op that produced this tensor (null for leaves). */
@@ -136,6 +137,40 @@ export class Tensor {
     if (other.backend !== this.backend) {
       throw new DeviceMismatchError(`${op}: tensors on different devices: ${shapeStr(this.shape)} on ${this.device} and ${shapeStr(other.shape)} on ${other.device}`);
     }
+  }
+
+  /**
+   * Replaces this tensor's values with src's (same shape; cast to this dtype, copied to this device), in
+   * place and outside autograd: what optimizers and state-dict loading use. Returns this.
+   */
+  assign_(src: Tensor): this {
+    if (src.size !== this.size || src.ndim !== this.ndim || src.shape.some((d, i) => d !== this.layout.shape[i])) {
+      throw new ShapeError(`assign: source of shape ${shapeStr(src.shape)} does not match ${shapeStr(this.shape)}`);
+    }
+    let s = src.backend === this.backend ? src : src.detach().toDevice(this.device);
+    if (s.dtype !== this.dtype) s = s.detach().to(this.dtype);
+    const storage = s.backend.copy(s.storage, s.layout, this.dtype);
+    this.storage = storage;
+    this.layout = contiguousLayout(this.layout.shape);
+    return this;
+  }
+
+  /** Moves this tensor's data to another device in place, keeping the object (and so parameter ties). */
+  toDevice_(device: string): this {
+    const moved = this.detach().toDevice(device);
+    this.storage = moved.storage;
+    this.layout = moved.layout;
+    this.backend = moved.backend;
+    if (this.grad) this.grad = this.grad.toDevice(device);
+    return this;
+  }
+
+  /** Casts this tensor's storage to dtype in place (for Module.toDtype). */
+  assignCast_(dtype: DType): this {
+    if (dtype === this.dtype) return this;
+    this.storage = this.backend.copy(this.storage, this.layout, dtype);
+    this.layout = contiguousLayout(this.layout.shape);
+    return this;
   }
 
   // --- reading values (synchronises) ---
