@@ -2,6 +2,7 @@
 // fused step when it has one.
 import { noGrad } from '../autograd/engine.js';
 import { zerosLike } from '../tensor/creation.js';
+import { fusedOpsEnabled } from '../tensor/ops/fused.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
@@ -38,7 +39,7 @@ export class Adam extends Optimizer {
           const m = st.exp_avg!, v = st.exp_avg_sq!;
           const grad = p.grad.to('float32');
           const be = p.backend;
-          if (this.decoupled && be.adamw && p.dtype === 'float32') {
+          if (this.decoupled && be.adamw && fusedOpsEnabled() && p.dtype === 'float32') {
             const P = p.contiguous(), G = grad.contiguous();
             if (P !== p) p.assign_(P);
             be.adamw(p.storage, G.storage, m.storage, v.storage, { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay, step: t });

@@ -67,7 +67,8 @@ export abstract class Optimizer {
       const moved: Record<string, Tensor> = {};
       for (const [k, t] of Object.entries(st)) {
         if (t.shape.join() !== p.shape.join()) throw new TesseraError(`optimizer state '${k}' of parameter ${i} has shape [${t.shape}] but the parameter [${p.shape}]`);
-        moved[k] = t.device === p.device ? t : t.toDevice(p.device);
+        // copies: the optimizer updates its state in place
+        moved[k] = (t.device === p.device ? t : t.toDevice(p.device)).detach().clone();
       }
       if (Object.keys(moved).length) this.state.set(p, moved);
     });

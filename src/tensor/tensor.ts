@@ -241,6 +241,12 @@ export class Tensor {
     return Tensor.record(out, 'contiguous', [this], (g) => [g]);
   }
 
+  /** A copy with its own storage (differentiable, like torch.clone). */
+  clone(): Tensor {
+    const out = Tensor.fromStorage(this.backend.copy(this.storage, this.layout, this.dtype), this.shape, this.backend);
+    return Tensor.record(out, 'clone', [this], (g) => [g]);
+  }
+
   /** @internal A view of this tensor with another layout, recording `backward`. */
   view_(layout: Layout, name: string, backward: (g: Tensor) => Tensor): Tensor {
     const out = new Tensor(this.storage, layout, this.backend);

@@ -2,6 +2,7 @@
 import { TesseraError } from '../../errors.js';
 import { zeros } from '../../tensor/creation.js';
 import { embedding } from '../../tensor/ops/indexing.js';
+import { where } from '../../tensor/ops/elementwise.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
@@ -25,7 +26,7 @@ export class Embedding extends Module {
     normal_(this.weight);
     if (this.paddingIdx !== undefined) {
       const pad = this.paddingIdx;
-      this.weight.assign_(this.weight.detach().mul(rowMask(this.weight, pad)));
+      this.weight.assign_(zeroRow(this.weight.detach(), pad));
     }
   }
 
@@ -36,14 +37,15 @@ export class Embedding extends Module {
   }
 }
 
-function rowMask(w: Tensor, row: number): Tensor {
-  const m = new Float32Array(w.dim(0)).fill(1);
-  m[row] = 0;
-  return Tensor.fromHost(m, [w.dim(0), 1], 'float32', w.device);
+/** w with one row set to zero. */
+function zeroRow(w: Tensor, row: number): Tensor {
+  const m = new Uint8Array(w.dim(0));
+  m[row] = 1;
+  return where(Tensor.fromHost(m, [w.dim(0), 1], 'bool', w.device), 0, w);
 }
 
 /** Identity whose backward zeroes one row of the gradient (torch's padding_idx rule). */
 function blockRowGrad(w: Tensor, row: number): Tensor {
   const out = w.detach();
-  return Tensor.record(out, 'paddingIdx', [w], (g) => [g.mul(rowMask(w, row))]);
+  return Tensor.record(out, 'paddingIdx', [w], (g) => [zeroRow(g, row)]);
 }

@@ -17,6 +17,11 @@ export function setFusedOps(enabled: boolean): void {
   fusedEnabled = enabled;
 }
 
+/** True unless fused kernels were switched off with setFusedOps(false). */
+export function fusedOpsEnabled(): boolean {
+  return fusedEnabled;
+}
+
 function fused<K extends keyof Backend>(backend: Backend, key: K): boolean {
   return fusedEnabled && typeof backend[key] === 'function';
 }
