@@ -24,6 +24,10 @@ export interface CheckpointSpec {
   onLoad?: (name: string, t: Tensor) => Tensor;
   /** Per-name transform at save (model tensor -> checkpoint layout), onLoad's inverse. */
   onSave?: (name: string, t: Tensor) => Tensor;
+  /** Renames a checkpoint key at load (an older layout's name -> the model's), after the gamma/beta rename. */
+  renameKey?: (name: string) => string;
+  /** Model names that may be absent from the checkpoint and keep their initial values (a new task head). */
+  allowMissing?: (name: string) => boolean;
 }
 
 /** Reads config.json of a checkpoint folder, with errors naming the folder. */
@@ -59,6 +63,7 @@ export function loadCheckpointInto(model: Module, source: string | Map<string, T
   const normalized = new Map<string, Tensor>();
   for (const [rawName, t] of ckpt) {
     let name = modernName(rawName);
+    if (spec.renameKey) name = spec.renameKey(name);
     if (spec.ignoreKeys?.some((r) => r.test(name))) continue;
     if (spec.basePrefix) {
       const p = `${spec.basePrefix}.`;
@@ -68,7 +73,7 @@ export function loadCheckpointInto(model: Module, source: string | Map<string, T
     normalized.set(name, t);
   }
   const tied = new Set(spec.tiedKeys ?? []);
-  const missing = [...own.keys()].filter((k) => !normalized.has(k) && !tied.has(k));
+  const missing = [...own.keys()].filter((k) => !normalized.has(k) && !tied.has(k) && !spec.allowMissing?.(k));
   if (missing.length) {
     throw new FormatError(`${where}: missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` and ${missing.length - 4} more` : ''}`);
   }
