@@ -81,10 +81,10 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       if (!g) continue;
       const node = t.gradFn;
       if (!node) {
-        t.accumulateGrad(g);
+        t.accumulateGrad(g, opts.createGraph);
         continue;
       }
-      if (t.retainsGrad) t.accumulateGrad(g);
+      if (t.retainsGrad) t.accumulateGrad(g, opts.createGraph);
       if (node.freed) {
         throw new TesseraError(`backward through '${node.name}' a second time: its saved values were freed; pass { retainGraph: true } to the first backward`);
       }

@@ -105,9 +105,10 @@ export class Tensor {
   }
 
   /** @internal Adds g into .grad (summed to this shape). */
-  accumulateGrad(g: Tensor): void {
+  accumulateGrad(g: Tensor, keepGraph = false): void {
     const gg = g.dtype === this.dtype ? g : g.to(this.dtype);
-    this.grad = this.grad ? this.grad.add(gg).detach() : gg.detach();
+    const sum = this.grad ? this.grad.add(gg) : gg;
+    this.grad = keepGraph ? sum : sum.detach();
   }
 
   /** Backpropagates from this tensor: a scalar unless `grad` (of this shape) is given. */
