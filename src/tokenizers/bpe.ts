@@ -33,10 +33,12 @@ export class BpeModel implements Model {
   readonly merges: ReadonlyArray<readonly [string, string]>;
   private readonly vocab: Map<string, number>;
   private readonly tokens: string[];
-  /** pair key (a * ID_LIMIT + b) -> rank */
-  private readonly ranks = new Map<number, number>();
+  /** (a, b) -> rank of merging them */
+  private readonly ranks: PairTable;
   /** rank -> id of the merged token */
   private readonly mergedIds: Int32Array;
+  /** id of each one-unit BMP token (-1: none); used when there is no prefix or suffix to add */
+  private readonly unitIds = new Int32Array(0x10000).fill(-1);
 
   /**
    * @param vocab token to id
@@ -57,6 +59,8 @@ export class BpeModel implements Model {
       if (id >= ID_LIMIT) throw new FormatError(`${where}: token id ${id} is too large (ids must be below ${ID_LIMIT})`);
     }
     this.mergedIds = new Int32Array(merges.length);
+    this.ranks = new PairTable(merges.length);
+    for (const [token, id] of vocab) if (token.length === 1) this.unitIds[token.charCodeAt(0)] = id;
     const prefix = this.continuingSubwordPrefix;
     merges.forEach(([a, b], rank) => {
       const ia = vocab.get(a);
@@ -68,7 +72,7 @@ export class BpeModel implements Model {
       const im = vocab.get(merged);
       if (im === undefined) throw new FormatError(`${where}: ${what} makes ${JSON.stringify(merged)}, which is not in the vocabulary`);
       // As in HF, a repeated pair keeps its last rank.
-      this.ranks.set(ia * ID_LIMIT + ib, rank);
+      this.ranks.set(ia, ib, rank);
       this.mergedIds[rank] = im;
     });
   }
@@ -91,7 +95,8 @@ export class BpeModel implements Model {
 
   /** The rank of merging ids a then b, or undefined. */
   rankOf(a: number, b: number): number | undefined {
-    return this.ranks.get(a * ID_LIMIT + b);
+    const r = this.ranks.get(a, b);
+    return r < 0 ? undefined : r;
   }
 
   tokenize(word: string, ids: number[], starts: number[], ends: number[]): void {
@@ -108,7 +113,7 @@ export class BpeModel implements Model {
     const mark = ids.length;
     this.initialSymbols(word, ids, starts, ends);
     const n = ids.length - mark;
-    if (n < 2 || this.ranks.size === 0) return;
+    if (n < 2 || this.merges.length === 0) return;
     if (n <= SCAN_LIMIT) this.mergeByScan(ids, starts, ends, mark);
     else this.mergeByHeap(ids, starts, ends, mark);
   }
@@ -118,9 +123,21 @@ export class BpeModel implements Model {
     const prefix = this.continuingSubwordPrefix;
     const suffix = this.endOfWordSuffix;
     const unkId = this.unkToken === null ? undefined : this.vocab.get(this.unkToken);
+    const plain = prefix === null && suffix === null;
     let lastWasUnk = false;
     for (let i = 0; i < word.length; ) {
       const c = word.charCodeAt(i);
+      if (plain && (c < 0xd800 || c > 0xdfff)) {
+        const id = this.unitIds[c]!;
+        if (id >= 0) {
+          ids.push(id);
+          starts.push(i);
+          ends.push(i + 1);
+          lastWasUnk = false;
+          i++;
+          continue;
+        }
+      }
       const len = c >= 0xd800 && c <= 0xdbff && i + 1 < word.length && isLow(word.charCodeAt(i + 1)) ? 2 : 1;
       const end = i + len;
       // A lone surrogate reads as U+FFFD, as everywhere else in the tokenizers.
@@ -166,26 +183,57 @@ export class BpeModel implements Model {
     return true;
   }
 
+  private scanSym = new Int32Array(SCAN_LIMIT);
+  private scanStart = new Int32Array(SCAN_LIMIT);
+  private scanEnd = new Int32Array(SCAN_LIMIT);
+  private scanRank = new Int32Array(SCAN_LIMIT);
+
+  /** Merges a short word: ranks of adjacent pairs kept in an array, two refreshed per merge. */
   private mergeByScan(ids: number[], starts: number[], ends: number[], mark: number): void {
     const ranks = this.ranks;
-    let n = ids.length;
+    const sym = this.scanSym;
+    const st = this.scanStart;
+    const en = this.scanEnd;
+    const pr = this.scanRank;
+    let n = ids.length - mark;
+    for (let k = 0; k < n; k++) {
+      sym[k] = ids[mark + k]!;
+      st[k] = starts[mark + k]!;
+      en[k] = ends[mark + k]!;
+    }
+    for (let k = 0; k + 1 < n; k++) pr[k] = ranks.get(sym[k]!, sym[k + 1]!);
     for (;;) {
       let best = -1;
-      let bestRank = Infinity;
-      for (let k = mark; k + 1 < n; k++) {
-        const r = ranks.get(ids[k]! * ID_LIMIT + ids[k + 1]!);
-        if (r !== undefined && r < bestRank) {
+      let bestRank = 0x7fffffff;
+      for (let k = 0; k + 1 < n; k++) {
+        const r = pr[k]!;
+        if (r >= 0 && r < bestRank) {
           bestRank = r;
           best = k;
         }
       }
       if (best < 0) break;
-      ids[best] = this.mergedIds[bestRank]!;
-      ends[best] = ends[best + 1]!;
-      ids.splice(best + 1, 1);
-      starts.splice(best + 1, 1);
-      ends.splice(best + 1, 1);
+      sym[best] = this.mergedIds[bestRank]!;
+      en[best] = en[best + 1]!;
+      for (let k = best + 1; k + 1 < n; k++) {
+        sym[k] = sym[k + 1]!;
+        st[k] = st[k + 1]!;
+        en[k] = en[k + 1]!;
+        pr[k] = pr[k + 1]!;
+      }
       n--;
+      if (best > 0) pr[best - 1] = ranks.get(sym[best - 1]!, sym[best]!);
+      if (best + 1 < n) pr[best] = ranks.get(sym[best]!, sym[best + 1]!);
+    }
+    for (let k = 0; k < n; k++) {
+      ids[mark + k] = sym[k]!;
+      starts[mark + k] = st[k]!;
+      ends[mark + k] = en[k]!;
+    }
+    while (ids.length > mark + n) {
+      ids.pop();
+      starts.pop();
+      ends.pop();
     }
   }
 
@@ -205,8 +253,8 @@ export class BpeModel implements Model {
     const pushPair = (left: number) => {
       const right = next[left]!;
       if (right < 0) return;
-      const r = this.ranks.get(sym[left]! * ID_LIMIT + sym[right]!);
-      if (r !== undefined) heap.push(r * 2147483648 + left);
+      const r = this.ranks.get(sym[left]!, sym[right]!);
+      if (r >= 0) heap.push(r * 2147483648 + left);
     };
     for (let k = 0; k + 1 < n; k++) pushPair(k);
     while (heap.size > 0) {
@@ -215,7 +263,7 @@ export class BpeModel implements Model {
       const left = key - rank * 2147483648;
       const right = next[left]!;
       if (!alive[left] || right < 0) continue;
-      if (this.ranks.get(sym[left]! * ID_LIMIT + sym[right]!) !== rank) continue;
+      if (this.ranks.get(sym[left]!, sym[right]!) !== rank) continue;
       sym[left] = this.mergedIds[rank]!;
       symEnd[left] = symEnd[right]!;
       alive[right] = 0;
@@ -299,6 +347,47 @@ export function parseMerge(m: unknown, index: number, where: string): [string, s
 
 function isLow(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** An open-addressing hash table from a pair of ids to a non-negative value (-1: absent). */
+class PairTable {
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly values: Int32Array;
+  private readonly mask: number;
+
+  constructor(entries: number) {
+    let size = 16;
+    while (size < entries * 2) size *= 2;
+    this.left = new Int32Array(size).fill(-1);
+    this.right = new Int32Array(size);
+    this.values = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  private slot(a: number, b: number): number {
+    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x632be5ab, 0x85ebca6b);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  set(a: number, b: number, value: number): void {
+    let i = this.slot(a, b);
+    while (this.left[i] !== -1 && !(this.left[i] === a && this.right[i] === b)) i = (i + 1) & this.mask;
+    this.left[i] = a;
+    this.right[i] = b;
+    this.values[i] = value;
+  }
+
+  get(a: number, b: number): number {
+    let i = this.slot(a, b);
+    for (;;) {
+      const l = this.left[i]!;
+      if (l === -1) return -1;
+      if (l === a && this.right[i] === b) return this.values[i]!;
+      i = (i + 1) & this.mask;
+    }
+  }
 }
 
 /** A binary min-heap of numbers. */

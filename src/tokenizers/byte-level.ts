@@ -1,5 +1,6 @@
 // GPT-2's byte-level alphabet: every byte 0..255 stands for one printable character (the
 // bytes_to_unicode table of openai/gpt-2 encoder.py), so any UTF-8 text becomes a string of them.
+import { stringFromCodeUnits } from './unicode.js';
 
 /** The character that stands for each byte. */
 export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
@@ -28,51 +29,77 @@ export function byteLevelAlphabet(): string[] {
 /** A word in byte-level characters, with the source range (in the word's UTF-16 units) of each byte. */
 export interface ByteLevelWord {
   text: string;
-  starts: Int32Array;
-  ends: Int32Array;
+  /** Per byte, the start of its character in the word; null when the word is ASCII (byte i is unit i). */
+  starts: Int32Array | null;
+  /** Per byte, the end of its character in the word; null when the word is ASCII. */
+  ends: Int32Array | null;
+}
+
+const BYTE_CODE = Uint16Array.from(BYTE_TO_CHAR, (c) => c.charCodeAt(0));
+let codeBuf = new Uint16Array(256);
+let startBuf = new Int32Array(256);
+let endBuf = new Int32Array(256);
+
+function reserve(n: number): void {
+  if (codeBuf.length >= n) return;
+  let size = codeBuf.length;
+  while (size < n) size *= 2;
+  codeBuf = new Uint16Array(size);
+  startBuf = new Int32Array(size);
+  endBuf = new Int32Array(size);
 }
 
 /** Encodes a word to UTF-8 and spells each byte with its byte-level character. Lone surrogates become U+FFFD. */
 export function toByteLevel(word: string): ByteLevelWord {
-  const starts = new Int32Array(word.length * 3);
-  const ends = new Int32Array(word.length * 3);
-  let text = '';
+  const len = word.length;
+  reserve(len * 3);
+  const codes = codeBuf;
+  let ascii = true;
+  for (let i = 0; i < len; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+    codes[i] = BYTE_CODE[c]!;
+  }
+  if (ascii) return { text: stringFromCodeUnits(codes, len), starts: null, ends: null };
+  const starts = startBuf;
+  const ends = endBuf;
   let n = 0;
-  for (let i = 0; i < word.length; ) {
+  for (let i = 0; i < len; ) {
     let cp = word.charCodeAt(i);
-    let len = 1;
-    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < word.length) {
+    let size = 1;
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < len) {
       const d = word.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
         cp = ((cp - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-        len = 2;
+        size = 2;
       }
     }
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-    const end = i + len;
-    const push = (b: number) => {
-      text += BYTE_TO_CHAR[b]!;
-      starts[n] = i;
-      ends[n] = end;
-      n++;
-    };
-    if (cp < 0x80) push(cp);
+    const first = n;
+    if (cp < 0x80) codes[n++] = BYTE_CODE[cp]!;
     else if (cp < 0x800) {
-      push(0xc0 | (cp >> 6));
-      push(0x80 | (cp & 63));
+      codes[n++] = BYTE_CODE[0xc0 | (cp >> 6)]!;
+      codes[n++] = BYTE_CODE[0x80 | (cp & 63)]!;
     } else if (cp < 0x10000) {
-      push(0xe0 | (cp >> 12));
-      push(0x80 | ((cp >> 6) & 63));
-      push(0x80 | (cp & 63));
+      codes[n++] = BYTE_CODE[0xe0 | (cp >> 12)]!;
+      codes[n++] = BYTE_CODE[0x80 | ((cp >> 6) & 63)]!;
+      codes[n++] = BYTE_CODE[0x80 | (cp & 63)]!;
     } else {
-      push(0xf0 | (cp >> 18));
-      push(0x80 | ((cp >> 12) & 63));
-      push(0x80 | ((cp >> 6) & 63));
-      push(0x80 | (cp & 63));
+      codes[n++] = BYTE_CODE[0xf0 | (cp >> 18)]!;
+      codes[n++] = BYTE_CODE[0x80 | ((cp >> 12) & 63)]!;
+      codes[n++] = BYTE_CODE[0x80 | ((cp >> 6) & 63)]!;
+      codes[n++] = BYTE_CODE[0x80 | (cp & 63)]!;
     }
-    i = end;
+    for (let k = first; k < n; k++) {
+      starts[k] = i;
+      ends[k] = i + size;
+    }
+    i += size;
   }
-  return { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) };
+  return { text: stringFromCodeUnits(codes, n), starts: starts.slice(0, n), ends: ends.slice(0, n) };
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: false });

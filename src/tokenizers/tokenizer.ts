@@ -61,12 +61,11 @@ export interface DecodeOptions {
 export type EncodeInput = string | readonly [string, string];
 
 interface CachedWord {
-  ids: Int32Array;
-  starts: Int32Array;
-  ends: Int32Array;
+  ids: number[];
+  starts: number[];
+  ends: number[];
 }
 
-const CACHE_LIMIT = 200_000;
 const CACHE_WORD_LENGTH = 128;
 
 /** A tokenizer pipeline. */
@@ -80,6 +79,11 @@ export class Tokenizer {
   truncation: TruncationOptions | null;
   /** Default padding of encode calls (HF's enable_padding). */
   padding: PaddingOptions | null;
+  /**
+   * How many distinct words the encode cache keeps (word -> tokens, reused while encoding); 0 turns
+   * the cache off. When full, the cache is emptied and refilled.
+   */
+  cacheCapacity = 200_000;
   private readonly added = new AddedVocabulary();
   private readonly cache = new Map<string, CachedWord>();
   private readonly byteLevel: boolean;
@@ -87,9 +91,6 @@ export class Tokenizer {
   private readonly segments: number[] = [];
   private readonly subSegments: number[] = [];
   private readonly spans: number[] = [];
-  private readonly scratchIds: number[] = [];
-  private readonly scratchStarts: number[] = [];
-  private readonly scratchEnds: number[] = [];
 
   constructor(init: TokenizerInit) {
     this.model = init.model;
@@ -331,8 +332,8 @@ export class Tokenizer {
         let c = cache.get(piece);
         if (c === undefined) {
           c = this.tokenizeWord(piece);
-          if (piece.length <= CACHE_WORD_LENGTH) {
-            if (cache.size >= CACHE_LIMIT) cache.clear();
+          if (piece.length <= CACHE_WORD_LENGTH && this.cacheCapacity > 0) {
+            if (cache.size >= this.cacheCapacity) cache.clear();
             cache.set(piece, c);
           }
         }
@@ -360,22 +361,23 @@ export class Tokenizer {
 
   /** Runs the model on one pre-token (spelled in byte-level characters for a byte-level pre-tokenizer). */
   private tokenizeWord(piece: string): CachedWord {
-    const ids = this.scratchIds;
-    const st = this.scratchStarts;
-    const en = this.scratchEnds;
-    ids.length = st.length = en.length = 0;
+    const ids: number[] = [];
+    const st: number[] = [];
+    const en: number[] = [];
     if (this.byteLevel) {
       const bl = toByteLevel(piece);
       this.model.tokenize(bl.text, ids, st, en);
-      for (let k = 0; k < ids.length; k++) {
-        const e = en[k]!;
-        st[k] = bl.starts[st[k]!]!;
-        en[k] = e > 0 ? bl.ends[e - 1]! : 0;
+      if (bl.starts !== null && bl.ends !== null) {
+        for (let k = 0; k < ids.length; k++) {
+          const e = en[k]!;
+          st[k] = bl.starts[st[k]!]!;
+          en[k] = e > 0 ? bl.ends[e - 1]! : 0;
+        }
       }
     } else {
       this.model.tokenize(piece, ids, st, en);
     }
-    return { ids: Int32Array.from(ids), starts: Int32Array.from(st), ends: Int32Array.from(en) };
+    return { ids, starts: st, ends: en };
   }
 
   private buildEncoding(text: string, typeId: number, ids: number[], tokens: string[], starts: number[], ends: number[], words: number[]): Encoding {
