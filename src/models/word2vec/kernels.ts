@@ -1,0 +1,226 @@
+// The training kernels: one window position of CBOW or skip-gram, with negative sampling and/or
+// hierarchical softmax, as word2vec.c's TrainModelThread body, over Float32Array rows (row operations
+// from rowops.ts: plain TypeScript, or WebAssembly SIMD when the rows live in its shared memory).
+// The sigmoid is word2vec.c's table (EXP_TABLE_SIZE 1000 over [-6, 6]) indexed exactly as there.
+import type { HuffmanTree } from './huffman.js';
+import type { Lcg } from './random.js';
+import { jsRowOps, type RowOps } from './rowops.js';
+
+/** Entries of the sigmoid table. */
+export const EXP_TABLE_SIZE = 1000;
+/** The sigmoid table covers [-MAX_EXP, MAX_EXP]. */
+export const MAX_EXP = 6;
+/**
+ * The table index of x is trunc((x + MAX_EXP) * EXP_INDEX_SCALE), where word2vec.c's
+ * `EXP_TABLE_SIZE / MAX_EXP / 2` is integer arithmetic: 1000 / 6 / 2 = 83 (not 83.33).
+ */
+export const EXP_INDEX_SCALE = Math.trunc(Math.trunc(EXP_TABLE_SIZE / MAX_EXP) / 2);
+
+/** sigmoid((i / 1000 * 2 - 1) * 6) for i in [0, 1000), computed in float as word2vec.c's main(). */
+export const EXP_TABLE: Float32Array = (() => {
+  const table = new Float32Array(EXP_TABLE_SIZE + 1);
+  for (let i = 0; i < EXP_TABLE_SIZE; i++) {
+    const x = Math.fround(Math.fround(Math.fround(Math.fround(i / EXP_TABLE_SIZE) * 2) - 1) * MAX_EXP);
+    const e = Math.fround(Math.exp(x));
+    table[i] = Math.fround(e / Math.fround(e + 1));
+  }
+  return table;
+})();
+
+/** word2vec.c's longest sentence; longer lines are split into pieces of this many kept words. */
+export const MAX_SENTENCE_LENGTH = 1000;
+
+/** The weights and tables one training step reads and writes (shared by all threads). */
+export interface KernelModel {
+  /** Vector size. */
+  dim: number;
+  /** Vocabulary size. */
+  vocabSize: number;
+  /** Input vectors (V, D): the word vectors. */
+  syn0: Float32Array;
+  /** Hierarchical-softmax output vectors (V-1 inner nodes, D), or null without `hs`. */
+  syn1: Float32Array | null;
+  /** Negative-sampling output vectors (V, D), or null with `negative` 0. */
+  syn1neg: Float32Array | null;
+  /** Huffman codes (hierarchical softmax), or null. */
+  huffman: HuffmanTree | null;
+  /** Unigram^0.75 table of word ids (negative sampling), or null. */
+  unigram: Int32Array | null;
+  /** Negative samples per positive (0: none). */
+  negative: number;
+  /** Maximum window (the actual window is shrunk at random per position). */
+  window: number;
+  /** CBOW (true) or skip-gram (false). */
+  cbow: boolean;
+}
+
+/** A thread's scratch vectors: the hidden layer neu1 and its accumulated error neu1e (D each). */
+export interface KernelScratch {
+  neu1: Float32Array;
+  neu1e: Float32Array;
+}
+
+/** One thread's kernel: the model, the thread's generator and its scratch vectors neu1, neu1e. */
+export class TrainingKernel {
+  readonly neu1: Float32Array;
+  readonly neu1e: Float32Array;
+  private readonly ops: RowOps;
+  private readonly targets: Int32Array;
+  private readonly dim: number;
+  private readonly syn0: Float32Array;
+  private readonly syn1: Float32Array;
+  private readonly syn1neg: Float32Array;
+  private readonly codes: Uint8Array;
+  private readonly points: Int32Array;
+  private readonly lengths: Uint8Array;
+  private readonly codeStride: number;
+  private readonly unigram: Int32Array;
+  private readonly negative: number;
+  private readonly hs: boolean;
+  private readonly window: number;
+  private readonly cbow: boolean;
+  private readonly vocabSize: number;
+
+  /**
+   * A kernel over `model` drawing from `rng` (word2vec.c's per-thread next_random), computing with `ops`
+   * (SIMD ops need `scratch` and the model's rows in their memory).
+   */
+  constructor(model: KernelModel, readonly rng: Lcg, ops: RowOps = jsRowOps, scratch?: KernelScratch) {
+    this.ops = ops;
+    this.dim = model.dim;
+    this.syn0 = model.syn0;
+    this.hs = model.huffman !== null && model.syn1 !== null;
+    this.syn1 = model.syn1 ?? new Float32Array(0);
+    this.syn1neg = model.syn1neg ?? new Float32Array(0);
+    this.codes = model.huffman?.codes ?? new Uint8Array(0);
+    this.points = model.huffman?.points ?? new Int32Array(0);
+    this.lengths = model.huffman?.lengths ?? new Uint8Array(0);
+    this.codeStride = model.huffman?.maxLength ?? 0;
+    this.unigram = model.unigram ?? new Int32Array(1);
+    this.negative = model.syn1neg && model.unigram ? model.negative : 0;
+    this.targets = new Int32Array(this.negative + 1);
+    this.window = model.window;
+    this.cbow = model.cbow;
+    this.vocabSize = model.vocabSize;
+    this.neu1 = scratch?.neu1 ?? new Float32Array(model.dim);
+    this.neu1e = scratch?.neu1e ?? new Float32Array(model.dim);
+  }
+
+  /**
+   * Trains on position `pos` of `sen[0, len)`: draws the window shrink b = next_random % window, then
+   * runs CBOW or skip-gram over the context words within window - b of `pos`.
+   */
+  trainPosition(sen: Int32Array, len: number, pos: number, alpha: number): void {
+    this.rng.next();
+    const b = this.rng.mod(this.window);
+    if (this.cbow) this.cbowWindow(sen, len, pos, b, alpha);
+    else this.skipGramWindow(sen, len, pos, b, alpha);
+  }
+
+  /** Skip-gram at `pos` with shrink `b`: each context word's vector learns to predict the middle word. */
+  skipGramWindow(sen: Int32Array, len: number, pos: number, b: number, alpha: number): void {
+    const window = this.window;
+    const dim = this.dim;
+    const syn0 = this.syn0;
+    const neu1e = this.neu1e;
+    const word = sen[pos];
+    for (let a = b; a < window * 2 + 1 - b; a++) {
+      if (a === window) continue;
+      const c = pos - window + a;
+      if (c < 0 || c >= len) continue;
+      const l1 = sen[c] * dim;
+      neu1e.fill(0);
+      if (this.hs) this.hierarchicalSoftmax(syn0, l1, word, alpha);
+      if (this.negative > 0) this.negativeSampling(syn0, l1, word, alpha);
+      this.ops.axpy(syn0, l1, neu1e, 0, 1, dim);
+    }
+  }
+
+  /** CBOW at `pos` with shrink `b`: the mean of the context vectors predicts the middle word. */
+  cbowWindow(sen: Int32Array, len: number, pos: number, b: number, alpha: number): void {
+    const window = this.window;
+    const dim = this.dim;
+    const syn0 = this.syn0;
+    const neu1 = this.neu1;
+    const neu1e = this.neu1e;
+    const word = sen[pos];
+    neu1.fill(0);
+    neu1e.fill(0);
+    let cw = 0;
+    for (let a = b; a < window * 2 + 1 - b; a++) {
+      if (a === window) continue;
+      const c = pos - window + a;
+      if (c < 0 || c >= len) continue;
+      this.ops.axpy(neu1, 0, syn0, sen[c] * dim, 1, dim);
+      cw++;
+    }
+    if (cw === 0) return;
+    this.ops.divide(neu1, cw, dim);
+    if (this.hs) this.hierarchicalSoftmax(neu1, 0, word, alpha);
+    if (this.negative > 0) this.negativeSampling(neu1, 0, word, alpha);
+    // The error goes to every context word unscaled (cbow_mean=1 as in word2vec.c and gensim).
+    for (let a = b; a < window * 2 + 1 - b; a++) {
+      if (a === window) continue;
+      const c = pos - window + a;
+      if (c < 0 || c >= len) continue;
+      this.ops.axpy(syn0, sen[c] * dim, neu1e, 0, 1, dim);
+    }
+  }
+
+  /**
+   * Negative sampling for hidden vector `h = hv[ho, ho + D)` and target `word`: one positive and
+   * `negative` draws from the unigram table (draws of `</s>` are replaced by a uniform word, draws of
+   * the target itself are skipped). Updates syn1neg and accumulates the input gradient into neu1e.
+   */
+  negativeSampling(hv: Float32Array, ho: number, word: number, alpha: number): void {
+    const dim = this.dim;
+    const syn1neg = this.syn1neg;
+    const neu1e = this.neu1e;
+    const rng = this.rng;
+    const unigram = this.unigram;
+    const tableSize = unigram.length;
+    const negative = this.negative;
+    const targets = this.targets;
+    // Draw every negative first (the same draws in the same order as word2vec.c, which interleaves
+    // them with the updates): the table reads are then independent and their cache misses overlap.
+    targets[0] = word;
+    for (let d = 1; d <= negative; d++) {
+      rng.next();
+      let target = unigram[rng.shr16Mod(tableSize)];
+      if (target === 0) target = rng.mod(this.vocabSize - 1) + 1;
+      targets[d] = target;
+    }
+    for (let d = 0; d <= negative; d++) {
+      const target = targets[d];
+      if (d > 0 && target === word) continue;
+      const label = d === 0 ? 1 : 0;
+      const l2 = target * dim;
+      const f = this.ops.dot(hv, ho, syn1neg, l2, dim);
+      let g: number;
+      if (f > MAX_EXP) g = (label - 1) * alpha;
+      else if (f < -MAX_EXP) g = label * alpha;
+      else g = (label - EXP_TABLE[((f + MAX_EXP) * EXP_INDEX_SCALE) | 0]) * alpha;
+      this.ops.update(neu1e, syn1neg, l2, hv, ho, g, dim);
+    }
+  }
+
+  /**
+   * Hierarchical softmax for hidden vector `hv[ho, ho + D)` and target `word`: one logistic step per
+   * inner node on the word's Huffman path (nodes with |f| >= 6 are skipped, as in word2vec.c).
+   */
+  hierarchicalSoftmax(hv: Float32Array, ho: number, word: number, alpha: number): void {
+    const dim = this.dim;
+    const syn1 = this.syn1;
+    const neu1e = this.neu1e;
+    const base = word * this.codeStride;
+    const codeLength = this.lengths[word];
+    for (let d = 0; d < codeLength; d++) {
+      const l2 = this.points[base + d] * dim;
+      const f = this.ops.dot(hv, ho, syn1, l2, dim);
+      if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+      const sig = EXP_TABLE[((f + MAX_EXP) * EXP_INDEX_SCALE) | 0];
+      const g = (1 - this.codes[base + d] - sig) * alpha;
+      this.ops.update(neu1e, syn1, l2, hv, ho, g, dim);
+    }
+  }
+}
