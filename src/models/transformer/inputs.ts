@@ -1,0 +1,37 @@
+// Checks on what a caller feeds a Transformer-family model — token ids inside the vocabulary, lengths inside
+// the position table, masks of the right shape — with errors naming the input, the value and the limit.
+import { ShapeError, TesseraError } from '../../errors.js';
+import { paddingToAdditive } from '../../nn/layers/multi-head-attention.js';
+import { shapeStr } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+/** Fails unless `ids` is an integer (B, T) tensor with every id in [0, vocabSize). */
+export function checkTokenIds(ids: Tensor, vocabSize: number, what: string, model: string): void {
+  if (ids.dtype !== 'int64' && ids.dtype !== 'int32') throw new TesseraError(`${what}: token ids must be int64 or int32, got ${ids.dtype}`);
+  if (ids.ndim !== 2) throw new ShapeError(`${what}: expected token ids of shape (batch, length), got ${shapeStr(ids.shape)}`);
+  if (ids.dim(1) === 0) throw new ShapeError(`${what}: the sequence is empty (shape ${shapeStr(ids.shape)})`);
+  const values = ids.toArray();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v < vocabSize)) {
+      throw new TesseraError(`${what}: token id ${v} (row ${Math.floor(i / ids.dim(1))}, position ${i % ids.dim(1)}) is outside the vocabulary of ${model} (vocab_size ${vocabSize})`);
+    }
+  }
+}
+
+/** Fails when a sequence of `length` positions does not fit a position table of `limit` (named `key`). */
+export function checkLength(length: number, limit: number, what: string, key: string, model: string): void {
+  if (length > limit) throw new TesseraError(`${what}: sequence length ${length} is longer than ${key} ${limit} of ${model}`);
+}
+
+/**
+ * An additive key mask (B, 1, 1, Tk) from an attention mask (B, Tk) — 1 (or true) where a token is real,
+ * 0 where it is padding — or null when none is given. Fails on a wrong shape.
+ */
+export function additivePaddingMask(mask: Tensor | null | undefined, batch: number, keys: number, what: string): Tensor | null {
+  if (!mask) return null;
+  if (mask.ndim !== 2 || mask.dim(0) !== batch || mask.dim(1) !== keys) {
+    throw new ShapeError(`${what}: attention mask of shape ${shapeStr(mask.shape)} does not match (batch ${batch}, length ${keys})`);
+  }
+  return paddingToAdditive(mask.eq(0));
+}

@@ -1,0 +1,59 @@
+// GPT2LMHeadModel against transformers (fixture gpt2-lm): logits, every hidden state, every attention map and
+// the loss within 1e-4 absolute; every listed gradient within 1e-4 relative (or 1e-6 absolute).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type Tensor } from '../../../src/index.js';
+import { loadTensors } from '../../../src/io/tensors.js';
+import { GPT2LMHeadModel } from '../../../src/models/gpt2/index.js';
+import { assertClose } from '../../helpers/assert.js';
+import { forEachDevice } from '../../helpers/devices.js';
+import { fixturePath } from '../../helpers/fixtures.js';
+
+/** Largest |a - e| over all elements. */
+function maxAbs(a: Tensor, e: Tensor): number {
+  const x = a.toArray(), y = e.toArray();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  return m;
+}
+
+forEachDevice('GPT2LMHeadModel matches transformers (gpt2-lm)', (device) => {
+  test('logits, hidden states, attentions, loss and gradients', (t) => {
+    const model = GPT2LMHeadModel.fromPretrained(fixturePath('gpt2-lm'), { device });
+    const inputs = loadTensors(fixturePath('gpt2-lm', 'inputs.safetensors'), device);
+    const expected = loadTensors(fixturePath('gpt2-lm', 'expected.safetensors'), device);
+    const ids = inputs.get('input_ids')!;
+    const out = model.forward(ids, { labels: ids, outputHiddenStates: true, outputAttentions: true });
+
+    const worst = { output: 0, grad: 0 };
+    const check = (name: string, actual: Tensor) => {
+      const e = expected.get(name);
+      assert.ok(e, `expected.safetensors has ${name}`);
+      assertClose(actual, e, { atol: 1e-4, name });
+      worst.output = Math.max(worst.output, maxAbs(actual, e));
+    };
+    check('logits', out.logits);
+    assert.equal(out.hiddenStates!.length, model.config.n_layer + 1);
+    out.hiddenStates!.forEach((h, i) => check(`hidden_states.${i}`, h));
+    assert.equal(out.attentions!.length, model.config.n_layer);
+    out.attentions!.forEach((a, i) => check(`attentions.${i}`, a));
+    check('loss', out.loss!.reshape([1]));
+    // every expected output was compared
+    const outputs = [...expected.keys()].filter((k) => !k.startsWith('grad.'));
+    assert.equal(outputs.length, 1 + out.hiddenStates!.length + out.attentions!.length + 1);
+
+    out.loss!.backward();
+    const state = model.stateDict();
+    let grads = 0;
+    for (const [key, g] of expected) {
+      if (!key.startsWith('grad.')) continue;
+      const p = state.get(key.slice(5));
+      assert.ok(p?.grad, `gradient of ${key.slice(5)}`);
+      assertClose(p.grad, g, { atol: 1e-6, rtol: 1e-4, name: key });
+      worst.grad = Math.max(worst.grad, maxAbs(p.grad, g));
+      grads++;
+    }
+    assert.equal(grads, 4);
+    t.diagnostic(`max |error|: outputs ${worst.output.toExponential(2)}, gradients ${worst.grad.toExponential(2)}`);
+  });
+});
