@@ -95,14 +95,19 @@ export abstract class BertPreTrainedModel extends Module {
    * prefix; a missing tensor fails naming it, a misshapen one naming it and both shapes.
    */
   static fromPretrained<M extends BertPreTrainedModel>(this: BertModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
-    const config = bertConfig(readModelConfig(dir), `${dir}/config.json`);
-    const model = new this(config, { device: opts.device });
-    loadCheckpointInto(model, weightsPath(dir), bertCheckpointSpec(config, opts.newHead), opts.device);
-    return model;
+    return loadBertPretrained(this, dir, opts);
   }
 
   /** Writes config.json (with `architectures`) and model.safetensors with the names transformers loads. */
   savePretrained(dir: string): void {
     saveCheckpoint(dir, this, { ...this.config, architectures: [this.architecture] }, {});
   }
+}
+
+/** Builds `cls` from `dir/config.json` and loads `dir/model.safetensors` into it (what `cls.fromPretrained(dir)` does). */
+export function loadBertPretrained<M extends BertPreTrainedModel>(cls: BertModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+  const config = bertConfig(readModelConfig(dir), `${dir}/config.json`);
+  const model = new cls(config, { device: opts.device });
+  loadCheckpointInto(model, weightsPath(dir), bertCheckpointSpec(config, opts.newHead), opts.device);
+  return model;
 }

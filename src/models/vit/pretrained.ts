@@ -91,14 +91,19 @@ export abstract class ViTPreTrainedModel extends Module {
    * `vit.` prefix); a missing tensor fails naming it, a misshapen one naming it and both shapes.
    */
   static fromPretrained<M extends ViTPreTrainedModel>(this: ViTModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
-    const config = vitConfig(readModelConfig(dir), `${dir}/config.json`);
-    const model = new this(config, { device: opts.device });
-    loadCheckpointInto(model, weightsPath(dir), vitCheckpointSpec(opts.newHead), opts.device);
-    return model;
+    return loadViTPretrained(this, dir, opts);
   }
 
   /** Writes config.json (with `architectures`) and model.safetensors with the names transformers 5 writes. */
   savePretrained(dir: string): void {
     saveCheckpoint(dir, this, { ...this.config, architectures: [this.architecture] }, {});
   }
+}
+
+/** Builds `cls` from `dir/config.json` and loads `dir/model.safetensors` into it (what `cls.fromPretrained(dir)` does). */
+export function loadViTPretrained<M extends ViTPreTrainedModel>(cls: ViTModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+  const config = vitConfig(readModelConfig(dir), `${dir}/config.json`);
+  const model = new cls(config, { device: opts.device });
+  loadCheckpointInto(model, weightsPath(dir), vitCheckpointSpec(opts.newHead), opts.device);
+  return model;
 }
