@@ -10,7 +10,7 @@ import { Module, ModuleList } from '../../nn/module.js';
 import { Embedding } from '../../nn/layers/embedding.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { normal_ } from '../../nn/init.js';
-import { additivePaddingMask, checkLength, checkTokenIds } from '../transformer/inputs.js';
+import { additivePaddingMask, checkLength, checkPositionIds, checkTokenIds } from '../transformer/inputs.js';
 import type { LayerCache } from './attention.js';
 import { GPT2Block } from './block.js';
 import { loadGPT2Weights, readGPT2Config, saveGPT2 } from './checkpoint.js';
@@ -82,8 +82,8 @@ export class GPT2Model extends Module {
     checkLength(pastLen + T, c.n_positions, pastLen ? `input_ids (with ${pastLen} cached positions)` : 'input_ids', 'n_positions', 'this GPT-2 model');
     const positions = opts.positionIds ?? arange(pastLen, pastLen + T, 1, { device: inputIds.device }).reshape([1, T]);
     if (opts.positionIds) {
-      checkTokenIds(positions.ndim === 1 ? positions.reshape([1, -1]) : positions, c.n_positions, 'position_ids', 'this GPT-2 model (n_positions)');
-      if (positions.dim(-1) !== T) throw new ShapeError(`position_ids of shape ${shapeStr(positions.shape)} do not match input_ids of shape ${shapeStr(inputIds.shape)}`);
+      if (positions.ndim > 2 || positions.dim(-1) !== T) throw new ShapeError(`position_ids of shape ${shapeStr(positions.shape)} do not match input_ids of shape ${shapeStr(inputIds.shape)}`);
+      checkPositionIds(positions, c.n_positions, 'n_positions', 'this GPT-2 model');
     }
     let h = this.wte.forward(inputIds).add(this.wpe.forward(positions)); // (B, T, C)
     if (opts.tokenTypeIds) {

@@ -19,6 +19,14 @@ export function checkTokenIds(ids: Tensor, vocabSize: number, what: string, mode
   }
 }
 
+/** Fails unless every position id is in [0, limit) (`key` names the limit, e.g. 'n_positions'). */
+export function checkPositionIds(positions: Tensor, limit: number, key: string, model: string): void {
+  if (positions.dtype !== 'int64' && positions.dtype !== 'int32') throw new TesseraError(`position_ids must be int64 or int32, got ${positions.dtype}`);
+  for (const v of positions.toArray()) {
+    if (!(v >= 0 && v < limit)) throw new TesseraError(`position_ids: position ${v} is outside ${key} ${limit} of ${model}`);
+  }
+}
+
 /** Fails when a sequence of `length` positions does not fit a position table of `limit` (named `key`). */
 export function checkLength(length: number, limit: number, what: string, key: string, model: string): void {
   if (length > limit) throw new TesseraError(`${what}: sequence length ${length} is longer than ${key} ${limit} of ${model}`);

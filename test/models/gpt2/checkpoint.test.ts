@@ -91,6 +91,7 @@ forEachDevice('GPT-2 checkpoints', (device) => {
     const long = ids([Array.from({ length: 65 }, (_, i) => i % 101)], device);
     assert.throws(() => reference.forward(long), (e: Error) => e instanceof TesseraError && /length 65 is longer than n_positions 64/.test(e.message));
     assert.throws(() => reference.forward(ids([[1, 2]], device), { attentionMask: ids([[1, 1, 1]], device) }), /attention mask of shape \[1, 3\]/);
+    assert.throws(() => reference.forward(ids([[1, 2]], device), { positionIds: ids([[0, 64]], device) }), /position_ids: position 64 is outside n_positions 64/);
   });
 });
 
