@@ -5,7 +5,9 @@ import { TesseraError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { bertArchitectures, inferBertArchitecture } from './bert/runnable.js';
+import { gpt2Architectures, inferGPT2Architecture } from './gpt2/runnable.js';
 import { checkpointKeys, readModelConfig, weightsPath } from './pretrained.js';
+import { inferTransformerArchitecture, transformerArchitectures } from './transformer/runnable.js';
 import { inferViTArchitecture, vitArchitectures } from './vit/runnable.js';
 
 /** What a run computes besides the main outputs. */
@@ -44,6 +46,8 @@ export type ArchitectureLoader = (dir: string, opts: { device?: string }) => Run
 export const architectures: Record<string, ArchitectureLoader> = {
   ...bertArchitectures,
   ...vitArchitectures,
+  ...gpt2Architectures,
+  ...transformerArchitectures,
 };
 
 /**
@@ -53,6 +57,8 @@ export const architectures: Record<string, ArchitectureLoader> = {
 export const architectureFromWeights: Record<string, (keys: readonly string[]) => string> = {
   bert: inferBertArchitecture,
   vit: inferViTArchitecture,
+  gpt2: inferGPT2Architecture,
+  marian: inferTransformerArchitecture,
 };
 
 /** The supported architecture names, sorted. */
