@@ -8,6 +8,14 @@ napi_value init(napi_env env, napi_value exports) {
   tessera::initSystemOps(env, exports);
   tessera::initMemoryOps(env, exports);
   tessera::initMatmulOps(env, exports);
+  tessera::initElementwiseOps(env, exports);
+  tessera::initReduceOps(env, exports);
+  tessera::initIndexOps(env, exports);
+  tessera::initConvOps(env, exports);
+  tessera::initRandomOps(env, exports);
+  tessera::initNormOps(env, exports);
+  tessera::initAttentionOps(env, exports);
+  tessera::initStepOps(env, exports);
   return exports;
 }
 

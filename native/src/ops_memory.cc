@@ -141,7 +141,17 @@ TESSERA_FN(copyInto) {
   }
   if (src->dtype != dst->dtype)
     throw OpError(std::string("copyInto: source is ") + dtypeName(src->dtype) + ", destination " + dtypeName(dst->dtype));
-  stridedCopy(src, b, dst->data, dst->dtype, dl.strides, dl.offset);
+  if (src == dst) {
+    // the source may overlap the destination: read it out first
+    Buffer* tmp = allocBuffer(src->dtype, dl.numel(), false);
+    const Layout tl = contiguousLayout(dl.shape, dl.nd);
+    stridedCopy(src, b, tmp->data, tmp->dtype, tl.strides, 0);
+    stridedCopy(tmp, tl, dst->data, dst->dtype, dl.strides, dl.offset);
+    freeBufferData(tmp);
+    delete tmp;
+  } else {
+    stridedCopy(src, b, dst->data, dst->dtype, dl.strides, dl.offset);
+  }
   return napi::undefinedValue(a.env);
 }
 

@@ -62,7 +62,9 @@ class Pool {
  private:
   void loop(int t) {
     insideParallel = true;
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+    // generation 0 is the pool's state at construction: a job published before this thread first runs
+    // still counts as new
+    uint64_t seen = 0;
     for (;;) {
       // spin a little before sleeping: back-to-back ops (a training step) then start in microseconds
       uint64_t g = seen;

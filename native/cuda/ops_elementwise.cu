@@ -1,0 +1,163 @@
+// Elementwise ops: map (unary with scalar args), binary with broadcasting, where, and the in-place
+// activation the matmul epilogue uses. Floats compute in float32, ints in double (exact for ids).
+#include "elementwise.cuh"
+#include "math.cuh"
+#include "napi_glue.h"
+#include "ops.h"
+
+namespace tcuda {
+
+namespace {
+
+template <typename T> using V_t = typename Num<T>::type;
+
+template <typename T> __device__ __forceinline__ V_t<T> loadV(T v) {
+  if constexpr (std::is_same_v<V_t<T>, float>) return toF<T>(v);
+  else return toD<T>(v);
+}
+template <typename TO, typename V> __device__ __forceinline__ TO storeV(V v) {
+  if constexpr (std::is_same_v<V, float>) return fromF<TO>(v);
+  else return fromD<TO>(v);
+}
+
+template <typename T, typename TO>
+struct MapF {
+  const T* x;
+  TO* y;
+  int op;
+  V_t<T> a, b;
+  template <typename I>
+  __device__ void operator()(I i, const I* off) const {
+    y[i] = storeV<TO>(mapValue<V_t<T>>(op, loadV<T>(x[off[0]]), a, b));
+  }
+};
+
+template <typename T, typename TO>
+struct BinaryF {
+  const T* a;
+  const T* b;
+  TO* y;
+  int op;
+  template <typename I>
+  __device__ void operator()(I i, const I* off) const {
+    y[i] = storeV<TO>(binaryValue<V_t<T>>(op, loadV<T>(a[off[0]]), loadV<T>(b[off[1]])));
+  }
+};
+
+template <typename T>
+struct WhereF {
+  const uint8_t* c;
+  const T* a;
+  const T* b;
+  T* y;
+  template <typename I>
+  __device__ void operator()(I i, const I* off) const {
+    y[i] = c[off[0]] ? a[off[1]] : b[off[2]];
+  }
+};
+
+template <typename T>
+struct ActivationF {
+  T* y;
+  int act;
+  template <typename I>
+  __device__ void operator()(I i, const I*) const {
+    y[i] = fromF<T>(applyActivation<float>(act, toF<T>(y[i])));
+  }
+};
+
+}  // namespace
+
+void applyActivationInPlace(Context& c, Buffer* y, int act) {
+  if (act == kActNone || y->length == 0) return;
+  dispatchFloat(y->dtype, "matmul activation", [&](auto tag) {
+    using T = decltype(tag);
+    Walk<1> w{};
+    w.nd = 1;
+    w.shape[0] = y->length;
+    w.strides[0][0] = 1;
+    launchElementwise<1>(c, "activation_inplace", ActivationF<T>{y->as<T>(), act}, w, y->length);
+  });
+}
+
+}  // namespace tcuda
+
+using namespace tcuda;
+using tcuda::napi::Owned;
+
+// map(op, x, layout, a, b) -> storage
+TCUDA_FN(map) {
+  const int op = static_cast<int>(a.integer(0));
+  Buffer* x = a.buffer(1);
+  const HostLayout l = a.layout(2);
+  const double s0 = a.number(3), s1 = a.number(4);
+  napi::checkLayout("map", x, l);
+  Context& c = useDevice(x->device);
+  const DType outT = op == kLogicalNot ? DType::Bool : x->dtype;
+  const int64_t n = l.numel();
+  Owned out(allocBuffer(x->device, outT, n, false));
+  const Walk<1> w = walkOf(l);
+  dispatchType(x->dtype, [&](auto tag) {
+    using T = decltype(tag);
+    using V = typename Num<T>::type;
+    const T* xp = x->as<T>() + l.offset;
+    if (outT == DType::Bool) {
+      launchElementwise<1>(c, "map_bool", MapF<T, uint8_t>{xp, out->as<uint8_t>(), op, static_cast<V>(s0), static_cast<V>(s1)}, w, n);
+    } else {
+      launchElementwise<1>(c, "map", MapF<T, T>{xp, out->as<T>(), op, static_cast<V>(s0), static_cast<V>(s1)}, w, n);
+    }
+  });
+  return napi::wrapOwned(a.env, out);
+}
+
+// binary(op, a, al, b, bl) -> storage; both layouts already broadcast to one shape
+TCUDA_FN(binary) {
+  const int op = static_cast<int>(a.integer(0));
+  Buffer* x = a.buffer(1);
+  const HostLayout xl = a.layout(2);
+  Buffer* y = a.buffer(3);
+  const HostLayout yl = a.layout(4);
+  napi::checkLayout("binary", x, xl);
+  napi::checkLayout("binary", y, yl);
+  if (x->dtype != y->dtype) throw OpError(std::string("binary: dtypes ") + dtypeName(x->dtype) + " and " + dtypeName(y->dtype) + " differ");
+  if (x->device != y->device) throw OpError("binary: storages on cuda:" + std::to_string(x->device) + " and cuda:" + std::to_string(y->device));
+  Context& c = useDevice(x->device);
+  const DType outT = isCompare(op) ? DType::Bool : x->dtype;
+  const int64_t n = xl.numel();
+  Owned out(allocBuffer(x->device, outT, n, false));
+  const int64_t* strides[2] = {xl.strides, yl.strides};
+  const Walk<2> w = makeWalk<2>(xl.shape, xl.nd, strides);
+  dispatchType(x->dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* ap = x->as<T>() + xl.offset;
+    const T* bp = y->as<T>() + yl.offset;
+    if (outT == DType::Bool) launchElementwise<2>(c, "binary_bool", BinaryF<T, uint8_t>{ap, bp, out->as<uint8_t>(), op}, w, n);
+    else launchElementwise<2>(c, "binary", BinaryF<T, T>{ap, bp, out->as<T>(), op}, w, n);
+  });
+  return napi::wrapOwned(a.env, out);
+}
+
+// where(cond, cl, a, al, b, bl) -> storage; cond is bool/uint8
+TCUDA_FN(where) {
+  Buffer* cond = a.buffer(0);
+  const HostLayout cl = a.layout(1);
+  Buffer* x = a.buffer(2);
+  const HostLayout xl = a.layout(3);
+  Buffer* y = a.buffer(4);
+  const HostLayout yl = a.layout(5);
+  napi::checkLayout("where", cond, cl);
+  napi::checkLayout("where", x, xl);
+  napi::checkLayout("where", y, yl);
+  if (x->dtype != y->dtype) throw OpError(std::string("where: dtypes ") + dtypeName(x->dtype) + " and " + dtypeName(y->dtype) + " differ");
+  if (cond->dtype != DType::Bool && cond->dtype != DType::U8) throw OpError(std::string("where: condition must be bool, got ") + dtypeName(cond->dtype));
+  Context& c = useDevice(x->device);
+  const int64_t n = xl.numel();
+  Owned out(allocBuffer(x->device, x->dtype, n, false));
+  const int64_t* strides[3] = {cl.strides, xl.strides, yl.strides};
+  const Walk<3> w = makeWalk<3>(xl.shape, xl.nd, strides);
+  dispatchType(x->dtype, [&](auto tag) {
+    using T = decltype(tag);
+    launchElementwise<3>(c, "where", WhereF<T>{cond->as<uint8_t>() + cl.offset, x->as<T>() + xl.offset, y->as<T>() + yl.offset, out->as<T>()}, w, n);
+  });
+  return napi::wrapOwned(a.env, out);
+}

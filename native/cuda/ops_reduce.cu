@@ -1,0 +1,259 @@
+// Reductions over any set of axes: sum, prod, max, min (NaN-propagating) and argmax/argmin (first index
+// wins, NaN wins). Two kernel shapes: "row" (a block per output when the reduced elements are contiguous)
+// and "column" (a thread per output when the outputs are), each split over the reduced range with a
+// deterministic second pass when there are too few outputs to fill the device.
+#include <cfloat>
+
+#include "elementwise.cuh"
+#include "napi_glue.h"
+#include "op_codes.h"
+#include "ops.h"
+
+namespace tcuda {
+
+namespace {
+
+template <typename V>
+struct Red {
+  V v;
+  int64_t i;  // index of the element within the reduced set; -1: empty
+};
+
+template <typename V>
+__device__ __forceinline__ Red<V> redEmpty() { return Red<V>{V(0), -1}; }
+
+template <typename V>
+__device__ __forceinline__ Red<V> combine(int op, Red<V> a, Red<V> b) {
+  if (a.i < 0) return b;
+  if (b.i < 0) return a;
+  switch (op) {
+    case kSum: return Red<V>{a.v + b.v, 0};
+    case kProd: return Red<V>{a.v * b.v, 0};
+    default: {
+      const bool an = isnan(a.v), bn = isnan(b.v);
+      if (an && bn) return a.i <= b.i ? a : b;
+      if (an) return a;
+      if (bn) return b;
+      const bool wantMax = op == kMax || op == kArgmax;
+      if (a.v == b.v) return a.i <= b.i ? a : b;
+      return ((a.v > b.v) == wantMax) ? a : b;
+    }
+  }
+}
+
+template <typename V>
+__device__ __forceinline__ Red<V> shflDown(Red<V> r, int delta) {
+  Red<V> o;
+  o.v = __shfl_down_sync(0xffffffffu, r.v, delta);
+  o.i = __shfl_down_sync(0xffffffffu, r.i, delta);
+  return o;
+}
+
+/** Block-wide combine; the result is valid in thread 0. blockDim.x is a multiple of 32, at most 1024. */
+template <typename V>
+__device__ Red<V> blockCombine(int op, Red<V> r) {
+  __shared__ V sv[32];
+  __shared__ int64_t si[32];
+  for (int d = 16; d > 0; d >>= 1) r = combine(op, r, shflDown(r, d));
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) {
+    sv[warp] = r.v;
+    si[warp] = r.i;
+  }
+  __syncthreads();
+  const int nw = blockDim.x >> 5;
+  if (warp == 0) {
+    r = lane < nw ? Red<V>{sv[lane], si[lane]} : redEmpty<V>();
+    for (int d = 16; d > 0; d >>= 1) r = combine(op, r, shflDown(r, d));
+  }
+  return r;
+}
+
+template <typename T> using V_t = typename Num<T>::type;
+
+template <typename T>
+__device__ __forceinline__ V_t<T> loadAcc(T v) {
+  if constexpr (std::is_same_v<V_t<T>, float>) return toF<T>(v);
+  else return toD<T>(v);
+}
+
+/** The offset of reduced element r (walk over the reduced dims, fast path for one dim). */
+__device__ __forceinline__ int64_t redOffset(const Walk<1>& w, int64_t r) {
+  if (w.nd == 1) return r * w.strides[0][0];
+  int64_t off;
+  walkOffsets<1, int64_t>(w, r, &off);
+  return off;
+}
+
+template <typename T, typename TO>
+__device__ __forceinline__ void storeResult(TO* out, int64_t o, int op, const Red<V_t<T>>& r) {
+  if (op == kArgmax || op == kArgmin) {
+    reinterpret_cast<int64_t*>(out)[o] = r.i < 0 ? 0 : r.i;
+  } else if constexpr (std::is_same_v<V_t<T>, float>) {
+    out[o] = fromF<TO>(r.v);
+  } else {
+    out[o] = fromD<TO>(r.v);
+  }
+}
+
+/**
+ * Row mode: block (x: output, y: split of the reduced range). Writes the output when there is one split,
+ * else the partial (value, index) pair to partial[y * outN + o].
+ */
+template <typename T, typename TO>
+__global__ void reduceRowKernel(const T* x, TO* out, V_t<T>* pv, int64_t* pi, Walk<1> kept, Walk<1> red, int64_t outN, int64_t R,
+                                int64_t chunk, int op) {
+  using V = V_t<T>;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk;
+  const int64_t r1 = min(R, r0 + chunk);
+  for (int64_t o = blockIdx.x; o < outN; o += gridDim.x) {
+    int64_t base;
+    walkOffsets<1, int64_t>(kept, o, &base);
+    Red<V> acc = redEmpty<V>();
+    for (int64_t r = r0 + threadIdx.x; r < r1; r += blockDim.x) {
+      acc = combine(op, acc, Red<V>{loadAcc<T>(x[base + redOffset(red, r)]), r});
+    }
+    acc = blockCombine(op, acc);
+    if (threadIdx.x == 0) {
+      if (gridDim.y == 1) storeResult<T, TO>(out, o, op, acc);
+      else {
+        pv[blockIdx.y * outN + o] = acc.v;
+        pi[blockIdx.y * outN + o] = acc.i;
+      }
+    }
+    __syncthreads();
+  }
+}
+
+/** Column mode: a thread per output, block row y takes one split of the reduced range. */
+template <typename T, typename TO>
+__global__ void reduceColKernel(const T* x, TO* out, V_t<T>* pv, int64_t* pi, Walk<1> kept, Walk<1> red, int64_t outN, int64_t R,
+                                int64_t chunk, int op) {
+  using V = V_t<T>;
+  const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (o >= outN) return;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk;
+  const int64_t r1 = min(R, r0 + chunk);
+  int64_t base;
+  walkOffsets<1, int64_t>(kept, o, &base);
+  Red<V> acc = redEmpty<V>();
+  for (int64_t r = r0; r < r1; r++) acc = combine(op, acc, Red<V>{loadAcc<T>(x[base + redOffset(red, r)]), r});
+  if (gridDim.y == 1) storeResult<T, TO>(out, o, op, acc);
+  else {
+    pv[blockIdx.y * outN + o] = acc.v;
+    pi[blockIdx.y * outN + o] = acc.i;
+  }
+}
+
+/** Combines `splits` partials per output in split order (deterministic). */
+template <typename T, typename TO>
+__global__ void reduceFinishKernel(const V_t<T>* pv, const int64_t* pi, TO* out, int64_t outN, int splits, int op) {
+  using V = V_t<T>;
+  const int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (o >= outN) return;
+  Red<V> acc = redEmpty<V>();
+  for (int s = 0; s < splits; s++) acc = combine(op, acc, Red<V>{pv[s * outN + o], pi[s * outN + o]});
+  storeResult<T, TO>(out, o, op, acc);
+}
+
+template <typename T, typename TO>
+void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* axesMask, int op, Buffer* out) {
+  using V = V_t<T>;
+  int64_t kShape[16], kStride[16], rShape[16], rStride[16];
+  int kn = 0, rn = 0;
+  for (int d = 0; d < l.nd; d++) {
+    if (axesMask[d]) {
+      rShape[rn] = l.shape[d];
+      rStride[rn++] = l.strides[d];
+    } else {
+      kShape[kn] = l.shape[d];
+      kStride[kn++] = l.strides[d];
+    }
+  }
+  const int64_t* ks[1] = {kStride};
+  const int64_t* rs[1] = {rStride};
+  const Walk<1> kept = makeWalk<1>(kShape, kn, ks);
+  const Walk<1> red = makeWalk<1>(rShape, rn, rs);
+  int64_t outN = 1, R = 1;
+  for (int i = 0; i < kn; i++) outN *= kShape[i];
+  for (int i = 0; i < rn; i++) R *= rShape[i];
+  if (outN == 0) return;
+  const T* xp = x->as<T>() + l.offset;
+  TO* op_ = out->as<TO>();
+  const bool rowMode = red.strides[0][red.nd - 1] == 1 || kept.strides[0][kept.nd - 1] != 1 || outN < 64;
+  const int64_t sm = c.smCount > 0 ? c.smCount : 80;
+  if (rowMode) {
+    int threads = 32;
+    while (threads < 256 && threads < R) threads <<= 1;
+    int64_t splits = 1;
+    if (outN < sm * 4) splits = std::min<int64_t>((sm * 4 + outN - 1) / outN, (R + 4095) / 4096);
+    if (splits < 1) splits = 1;
+    const int64_t chunk = (R + splits - 1) / splits;
+    const unsigned gx = static_cast<unsigned>(std::min<int64_t>(outN, 65535LL * 32));
+    if (splits == 1) {
+      reduceRowKernel<T, TO><<<dim3(gx, 1), threads, 0, c.stream>>>(xp, op_, nullptr, nullptr, kept, red, outN, R, chunk, op);
+      afterLaunch("reduce_rows");
+    } else {
+      Scratch pv(x->device, splits * outN * sizeof(V)), pi(x->device, splits * outN * sizeof(int64_t));
+      reduceRowKernel<T, TO><<<dim3(gx, static_cast<unsigned>(splits)), threads, 0, c.stream>>>(xp, op_, pv.as<V>(), pi.as<int64_t>(), kept,
+                                                                                                 red, outN, R, chunk, op);
+      afterLaunch("reduce_rows_split");
+      reduceFinishKernel<T, TO><<<blocksFor(outN, 256), 256, 0, c.stream>>>(pv.as<V>(), pi.as<int64_t>(), op_, outN, static_cast<int>(splits), op);
+      afterLaunch("reduce_finish");
+    }
+  } else {
+    int64_t splits = std::min<int64_t>((sm * 2048 + outN - 1) / outN, (R + 31) / 32);
+    if (splits < 1) splits = 1;
+    if (splits > 65535) splits = 65535;
+    const int64_t chunk = (R + splits - 1) / splits;
+    const unsigned gx = static_cast<unsigned>((outN + 255) / 256);
+    if (splits == 1) {
+      reduceColKernel<T, TO><<<dim3(gx, 1), 256, 0, c.stream>>>(xp, op_, nullptr, nullptr, kept, red, outN, R, chunk, op);
+      afterLaunch("reduce_cols");
+    } else {
+      Scratch pv(x->device, splits * outN * sizeof(V)), pi(x->device, splits * outN * sizeof(int64_t));
+      reduceColKernel<T, TO><<<dim3(gx, static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, pv.as<V>(), pi.as<int64_t>(), kept, red,
+                                                                                            outN, R, chunk, op);
+      afterLaunch("reduce_cols_split");
+      reduceFinishKernel<T, TO><<<blocksFor(outN, 256), 256, 0, c.stream>>>(pv.as<V>(), pi.as<int64_t>(), op_, outN, static_cast<int>(splits), op);
+      afterLaunch("reduce_finish");
+    }
+  }
+}
+
+}  // namespace
+
+}  // namespace tcuda
+
+using namespace tcuda;
+using tcuda::napi::Owned;
+
+// reduce(op, x, layout, axes Float64Array) -> storage of the kept shape
+TCUDA_FN(reduce) {
+  const int op = static_cast<int>(a.integer(0));
+  Buffer* x = a.buffer(1);
+  const HostLayout l = a.layout(2);
+  const std::vector<double> axes = a.doubles(3);
+  napi::checkLayout("reduce", x, l);
+  Context& c = useDevice(x->device);
+  int64_t mask[16] = {};
+  for (double ax : axes) {
+    const int d = static_cast<int>(ax);
+    if (d < 0 || d >= l.nd) throw OpError("reduce: axis " + std::to_string(d) + " out of range for " + std::to_string(l.nd) + " dims");
+    mask[d] = 1;
+  }
+  int64_t outN = 1, R = 1;
+  for (int d = 0; d < l.nd; d++) (mask[d] ? R : outN) *= l.shape[d];
+  static const char* names[] = {"sum", "max", "min", "prod", "argmax", "argmin"};
+  if (R == 0 && outN > 0) throw OpError(std::string("reduce ") + names[op] + ": cannot reduce an empty set of elements");
+  DType outT = x->dtype;
+  if (op == kArgmax || op == kArgmin) outT = DType::I64;
+  else if ((x->dtype == DType::Bool || x->dtype == DType::U8) && (op == kSum || op == kProd)) outT = DType::I64;
+  Owned out(allocBuffer(x->device, outT, outN, false));
+  dispatchType(x->dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if (outT == DType::I64 && x->dtype != DType::I64) runReduce<T, int64_t>(c, x, l, mask, op, out.get());
+    else runReduce<T, T>(c, x, l, mask, op, out.get());
+  });
+  return napi::wrapOwned(a.env, out);
+}

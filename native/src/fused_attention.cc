@@ -1,0 +1,188 @@
+// Fused scaled-dot-product attention over contiguous q (B, H, Tq, D), k and v (B, H, Tk, D), one (b, h)
+// pair per task: S = scale * Q K^T (+ mask, causal) -> row softmax P -> dropout -> O = P V, with the GEMMs on
+// the packed kernels. Backward: dV = P'^T dO, dP = dO V^T (through dropout), dS = P * (dP - rowsum(dP * P)),
+// dQ = scale * dS K, dK = scale * dS^T Q. Dropout draws come from the device's Philox counter, so the
+// mask is a pure function of (seed state, element) and is saved as bytes for the backward pass.
+#include <cmath>
+#include <vector>
+
+#include "aligned.h"
+#include "fused_common.h"
+#include "gemm.h"
+#include "napi_util.h"
+#include "op_codes.h"
+#include "ops.h"
+#include "philox.h"
+#include "vec.h"
+
+namespace tessera {
+namespace {
+
+struct MaskView {
+  const float* data = nullptr;
+  int64_t strides[4] = {};
+};
+
+// attention(q, k, v, B, H, Tq, Tk, D, mask|null, maskLayout|null, causal, scale, dropoutP)
+//   -> [out, probs, keep|null]
+TESSERA_FN(attention) {
+  const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
+  const float* q = f32In("attention", a.buffer(0), B * H * Tq * D);
+  const float* k = f32In("attention", a.buffer(1), B * H * Tk * D);
+  const float* v = f32In("attention", a.buffer(2), B * H * Tk * D);
+  Buffer* mb = a.bufferOrNull(8);
+  MaskView mask;
+  if (mb) {
+    const Layout ml = a.layout(9);
+    checkLayout("attention", mb, ml);
+    if (mb->dtype != DType::F32) throw OpError(std::string("attention: mask must be float32, got ") + dtypeName(mb->dtype));
+    if (ml.nd > 4) throw OpError("attention: mask layout " + ml.shapeString() + " has more than 4 dims");
+    const int64_t full[4] = {B, H, Tq, Tk};
+    for (int i = 0; i < ml.nd; i++) {
+      const int d = 4 - ml.nd + i;
+      if (ml.shape[i] != full[d] && ml.shape[i] != 1) throw OpError("attention: mask shape " + ml.shapeString() + " does not broadcast to the scores");
+      mask.strides[d] = ml.shape[i] == 1 ? 0 : ml.strides[i];
+    }
+    mask.data = mb->as<float>() + ml.offset;
+  }
+  const bool causal = a.boolean(10);
+  const float scale = static_cast<float>(a.number(11));
+  const double p = a.number(12);
+  Buffer* ob = allocBuffer(DType::F32, B * H * Tq * D, false);
+  Buffer* pb = allocBuffer(DType::F32, B * H * Tq * Tk, false);
+  Buffer* kb = p > 0 ? allocBuffer(DType::U8, B * H * Tq * Tk, false) : nullptr;
+  float* out = ob->as<float>();
+  float* probs = pb->as<float>();
+  uint8_t* keep = kb ? kb->as<uint8_t>() : nullptr;
+  const int64_t shift = Tk - Tq;
+  Philox& gen = generator();
+  const uint32_t key[2] = {gen.key[0], gen.key[1]};
+  const uint64_t c0 = gen.counter;
+  if (keep) gen.counter += (B * H * Tq * Tk + 3) / 4;
+  const float keepScale = p > 0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f;
+  const uint32_t dropBelow = static_cast<uint32_t>(std::min(16777216.0, std::ceil(p * 16777216.0)));  // u < p on 24 bits
+  const VecOps& vo = vecOps();
+  parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
+    thread_local AlignedBuffer scratch;
+    float* pd = scratch.get<float>(Tq * Tk);
+    for (int64_t bh = t0; bh < t1; bh++) {
+      const int64_t b = bh / H, h = bh % H;
+      float* P = probs + bh * Tq * Tk;
+      GemmArgs s{Tq, Tk, D, q + bh * Tq * D, D, 1, k + bh * Tk * D, 1, D, P, nullptr, Act::None};
+      sgemm(s, 1);
+      for (int64_t i = 0; i < Tq; i++) {
+        float* row = P + i * Tk;
+        vo.map(kMulScalar, row, 1, row, Tk, scale, 0);
+        if (mask.data) {
+          const float* mr = mask.data + b * mask.strides[0] + h * mask.strides[1] + i * mask.strides[2];
+          if (mask.strides[3] == 1) vo.axpy(1.0f, mr, row, Tk);
+          else for (int64_t j = 0; j < Tk; j++) row[j] += mr[j * mask.strides[3]];
+        }
+        if (causal)
+          for (int64_t j = std::max<int64_t>(0, i + shift + 1); j < Tk; j++) row[j] = -INFINITY;
+        vo.softmaxRow(row, row, Tk, false);
+      }
+      const float* Pv = P;
+      if (keep) {
+        uint8_t* kp = keep + bh * Tq * Tk;
+        const int64_t e0 = bh * Tq * Tk;
+        uint32_t r[4];
+        int64_t blk = -1;
+        for (int64_t e = 0; e < Tq * Tk; e++) {
+          const int64_t g = e0 + e;
+          if (g / 4 != blk) {
+            blk = g / 4;
+            Philox::block(key, c0 + blk, r);
+          }
+          kp[e] = (r[g % 4] >> 8) >= dropBelow ? 1 : 0;
+          pd[e] = kp[e] ? P[e] * keepScale : 0.0f;
+        }
+        Pv = pd;
+      }
+      GemmArgs o{Tq, D, Tk, Pv, Tk, 1, v + bh * Tk * D, D, 1, out + bh * Tq * D, nullptr, Act::None};
+      sgemm(o, 1);
+    }
+  });
+  napi_value arr, nul;
+  napi_get_null(a.env, &nul);
+  napi_create_array_with_length(a.env, 3, &arr);
+  napi_set_element(a.env, arr, 0, napi::wrap(a.env, ob));
+  napi_set_element(a.env, arr, 1, napi::wrap(a.env, pb));
+  napi_set_element(a.env, arr, 2, kb ? napi::wrap(a.env, kb) : nul);
+  return arr;
+}
+
+// attentionBackward(q, k, v, B, H, Tq, Tk, D, probs, keep|null, dropoutP, scale, dout) -> [dq, dk, dv]
+TESSERA_FN(attentionBackward) {
+  const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
+  const float* q = f32In("attentionBackward", a.buffer(0), B * H * Tq * D);
+  const float* k = f32In("attentionBackward", a.buffer(1), B * H * Tk * D);
+  const float* v = f32In("attentionBackward", a.buffer(2), B * H * Tk * D);
+  const float* probs = f32In("attentionBackward", a.buffer(8), B * H * Tq * Tk);
+  Buffer* kb = a.bufferOrNull(9);
+  const uint8_t* keep = kb ? kb->as<uint8_t>() : nullptr;
+  if (kb && (kb->released || kb->length < B * H * Tq * Tk)) throw OpError("attentionBackward: dropout mask does not match the scores");
+  const double p = a.number(10);
+  const float scale = static_cast<float>(a.number(11));
+  const float* dout = f32In("attentionBackward", a.buffer(12), B * H * Tq * D);
+  const float keepScale = p > 0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f;
+  Buffer* dqb = allocBuffer(DType::F32, B * H * Tq * D, false);
+  Buffer* dkb = allocBuffer(DType::F32, B * H * Tk * D, false);
+  Buffer* dvb = allocBuffer(DType::F32, B * H * Tk * D, false);
+  float *dq = dqb->as<float>(), *dk = dkb->as<float>(), *dv = dvb->as<float>();
+  const VecOps& vo = vecOps();
+  parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
+    thread_local AlignedBuffer scratchA, scratchB;
+    float* dp = scratchA.get<float>(Tq * Tk);
+    float* pk = scratchB.get<float>(Tq * Tk);
+    for (int64_t bh = t0; bh < t1; bh++) {
+      const float* P = probs + bh * Tq * Tk;
+      const float* Q = q + bh * Tq * D;
+      const float* K = k + bh * Tk * D;
+      const float* V = v + bh * Tk * D;
+      const float* dO = dout + bh * Tq * D;
+      const float* Pd = P;
+      if (keep) {
+        const uint8_t* kp = keep + bh * Tq * Tk;
+        for (int64_t e = 0; e < Tq * Tk; e++) pk[e] = kp[e] ? P[e] * keepScale : 0.0f;
+        Pd = pk;
+      }
+      // dV = P'^T dO
+      GemmArgs gv{Tk, D, Tq, Pd, 1, Tk, dO, D, 1, dv + bh * Tk * D, nullptr, Act::None};
+      sgemm(gv, 1);
+      // dP' = dO V^T, through dropout
+      GemmArgs gp{Tq, Tk, D, dO, D, 1, V, 1, D, dp, nullptr, Act::None};
+      sgemm(gp, 1);
+      for (int64_t i = 0; i < Tq; i++) {
+        float* row = dp + i * Tk;
+        const float* pr = P + i * Tk;
+        if (keep) {
+          const uint8_t* kr = keep + bh * Tq * Tk + i * Tk;
+          for (int64_t j = 0; j < Tk; j++) row[j] = kr[j] ? row[j] * keepScale : 0.0f;
+        }
+        const float s = vo.dot(row, pr, Tk);
+        for (int64_t j = 0; j < Tk; j++) row[j] = pr[j] * (row[j] - s) * scale;
+      }
+      // dQ = dS K, dK = dS^T Q
+      GemmArgs gq{Tq, D, Tk, dp, Tk, 1, K, D, 1, dq + bh * Tq * D, nullptr, Act::None};
+      sgemm(gq, 1);
+      GemmArgs gk{Tk, D, Tq, dp, 1, Tk, Q, D, 1, dk + bh * Tk * D, nullptr, Act::None};
+      sgemm(gk, 1);
+    }
+  });
+  napi_value arr;
+  napi_create_array_with_length(a.env, 3, &arr);
+  napi_set_element(a.env, arr, 0, napi::wrap(a.env, dqb));
+  napi_set_element(a.env, arr, 1, napi::wrap(a.env, dkb));
+  napi_set_element(a.env, arr, 2, napi::wrap(a.env, dvb));
+  return arr;
+}
+
+}  // namespace
+
+void initAttentionOps(napi_env env, napi_value exports) {
+  napi::exportFunction(env, exports, "attention", attention);
+  napi::exportFunction(env, exports, "attentionBackward", attentionBackward);
+}
+
+}  // namespace tessera

@@ -1,0 +1,44 @@
+// Registers the native 'cpu' device. The addon loads on first use; when it is missing the factory throws a
+// TesseraError saying why (after one warning) and cpu-js serves. Also the thread-pool and ISA controls.
+import { registerBackend } from '../registry.js';
+import { loadAddon, nativeAvailable } from './addon.js';
+import { NativeCpuBackend } from './backend.js';
+
+export { NativeCpuBackend } from './backend.js';
+export { NativeStorage } from './storage.js';
+export { nativeAvailable, addonPath } from './addon.js';
+
+registerBackend('cpu', () => new NativeCpuBackend(loadAddon()));
+
+/** Threads the native cpu backend uses (TESSERA_NUM_THREADS at start, else the core count). */
+export function getNumThreads(): number {
+  return loadAddon().getNumThreads();
+}
+
+/** Sets the native thread pool's size (>= 1). */
+export function setNumThreads(n: number): void {
+  loadAddon().setNumThreads(n);
+}
+
+/** Forces a kernel instruction set ('avx512', 'avx2', 'generic') at or below what the CPU has (tests, benchmarks). */
+export function setNativeIsa(isa: 'avx512' | 'avx2' | 'generic'): void {
+  loadAddon().setIsa(isa);
+}
+
+/** What the native backend runs on: chosen ISA, GEMM micro-kernel, threads, CPU features. */
+export function nativeInfo() {
+  return loadAddon().info();
+}
+
+/**
+ * Measures the FP32 FMA peak of one core: clock (dependent adds), FMA units (from an FMA throughput loop)
+ * and lanes of the active ISA; peak = ghz * fmaUnits * lanes * 2.
+ */
+export function measureFmaPeak() {
+  return loadAddon().peak();
+}
+
+/** Bytes of native storage alive now. */
+export function nativeLiveBytes(): number {
+  return nativeAvailable() ? loadAddon().liveBytes() : 0;
+}
