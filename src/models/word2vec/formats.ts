@@ -23,6 +23,7 @@ export interface WriteVectorsOptions {
 }
 
 const decoder = new TextDecoder('utf-8');
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 const LITTLE_ENDIAN = os.endianness() === 'LE';
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i;
@@ -137,6 +138,21 @@ function parseTextRecord(path: string, lineNo: number, fields: string[], dim: nu
   return fields[0];
 }
 
+/**
+ * Whether the first record's line reads as text: valid UTF-8 without control bytes (raw float32 data
+ * almost always has some, or invalid UTF-8) that splits into a word and `dim` fields.
+ */
+function looksLikeTextRecord(line: Uint8Array, dim: number): boolean {
+  for (const b of line) if (b < 32 && b !== 9 && b !== 13) return false;
+  let text: string;
+  try {
+    text = strictDecoder.decode(line);
+  } catch {
+    return false;
+  }
+  return splitFields(text).length === dim + 1;
+}
+
 function isTextRecord(fields: string[], dim: number): boolean {
   return fields.length === dim + 1 && fields.slice(1).every((f) => NUMBER.test(f));
 }
@@ -164,19 +180,18 @@ export function readVectors(path: string, options: ReadVectorsOptions = {}): Wor
       if (format === 'binary' || dim < 1 || !isTextRecord(headerFields, dim)) {
         throw new FormatError(`${path}: the first line must be the header "<words> <dims>", got "${decoder.decode(first).slice(0, 60)}"`);
       }
-      return readTextBody(path, src, dim, Infinity, limit, headerFields, 1);
+      return readTextBody(path, src, dim, Infinity, limit, headerFields);
     }
     const { count, dim } = header;
     if (dim < 1) throw new FormatError(`${path}: header says ${dim} dimensions`);
     const n = Math.min(count, limit);
     let binary = format === 'binary';
     if (format === 'auto' && n > 0) {
-      // A text record is `word` + dim numbers on one line; a binary record almost never looks like one.
       const probe = src.peekBytes(Math.min(1 << 16, 64 + dim * 32));
       const nl = probe.indexOf(10);
-      binary = !(nl >= 0 && isTextRecord(splitFields(decoder.decode(probe.subarray(0, nl))), dim));
+      binary = !(nl >= 0 && looksLikeTextRecord(probe.subarray(0, nl), dim));
     }
-    return binary ? readBinaryBody(path, src, n, dim, count) : readTextBody(path, src, dim, n, limit, null, 2);
+    return binary ? readBinaryBody(path, src, n, dim, count) : readTextBody(path, src, dim, n, limit, null);
   } finally {
     fs.closeSync(fd);
   }
@@ -217,12 +232,11 @@ function readTextBody(
   count: number,
   limit: number,
   firstRecord: string[] | null,
-  firstLineNo: number,
 ): WordVectors {
   const max = Math.min(count, limit);
   const words: string[] = [];
   let data = new Float32Array(Number.isFinite(max) ? max * dim : 1024 * dim);
-  let lineNo = firstLineNo;
+  let lineNo = 1; // the header line, or the first record of a headerless file
   const push = (fields: string[]) => {
     const row = words.length;
     if ((row + 1) * dim > data.length) {
