@@ -88,6 +88,19 @@ forEachDevice('tessera run matches transformers', (device) => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(maxAbsDiff(loadTensors(outFile).get('logits')!, fixtureExpected('bert-pretraining').get('prediction_logits')!) <= 1e-4);
   });
+
+  test('base models write last_hidden_state, and pooler_output only when the checkpoint has a pooler', async () => {
+    const dir = tmp();
+    for (const [name, arch, pooled] of [['bert-qa', 'BertModel', false], ['bert-seqcls', 'BertModel', true], ['vit-cls', 'ViTModel', false]] as const) {
+      const outFile = join(dir, `${name}.safetensors`);
+      const r = await run(['run', '--model', fixturePath(name), '--inputs', fixturePath(name, 'inputs.safetensors'), '--out', outFile, '--architecture', arch, '--hidden-states', '--device', device]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = loadTensors(outFile);
+      assert.equal(got.has('pooler_output'), pooled, `${name}: pooler_output`);
+      assert.ok(maxAbsDiff(got.get('hidden_states.2')!, fixtureExpected(name).get('hidden_states.2')!) <= 1e-4);
+      if (arch === 'BertModel') assert.ok(maxAbsDiff(got.get('last_hidden_state')!, fixtureExpected(name).get('hidden_states.2')!) <= 1e-4);
+    }
+  });
 });
 
 test('the architecture comes from config.json architectures, else from model_type and the tensor names', () => {

@@ -9,7 +9,8 @@ import type { BertConfig } from './config.js';
 import { BertEmbeddings } from './embeddings.js';
 import { BertEncoder } from './encoder.js';
 import { BertPooler } from './pooler.js';
-import { BertPreTrainedModel, type ModelOptions } from './pretrained.js';
+import { checkpointKeys, weightsPath } from '../pretrained.js';
+import { BertPreTrainedModel, loadBertPretrained, type BertModelClass, type FromPretrainedOptions, type ModelOptions } from './pretrained.js';
 
 /** The inputs every BERT model takes, named as in Hugging Face (camelCase). */
 export interface BertInputs {
@@ -67,6 +68,12 @@ export class BertModel extends BertPreTrainedModel {
     this.encoder = this.addModule('encoder', new BertEncoder(this.config, device));
     this.pooler = opts.addPoolingLayer === false ? null : this.addModule('pooler', new BertPooler(this.config, device));
     if (opts.init !== false) this.initWeights();
+  }
+
+  /** As for every BERT class; the pooler is built only when the checkpoint has one (QA / token-classification files have none). */
+  static override fromPretrained<M extends BertPreTrainedModel>(this: BertModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+    const pooler = checkpointKeys(weightsPath(dir)).some((k) => /^(bert\.)?pooler\./.test(k));
+    return loadBertPretrained(this, dir, opts, { addPoolingLayer: pooler });
   }
 
   forward(inputs: BertInputs, opts: OutputOptions = {}): BertModelOutput {

@@ -104,10 +104,14 @@ export abstract class BertPreTrainedModel extends Module {
   }
 }
 
-/** Builds `cls` from `dir/config.json` and loads `dir/model.safetensors` into it (what `cls.fromPretrained(dir)` does). */
-export function loadBertPretrained<M extends BertPreTrainedModel>(cls: BertModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+/**
+ * Builds `cls` from `dir/config.json` (with extra constructor options `build`) and loads `dir/model.safetensors`
+ * into it (what `cls.fromPretrained(dir)` does).
+ */
+export function loadBertPretrained<M extends BertPreTrainedModel>(cls: BertModelClass<M>, dir: string, opts: FromPretrainedOptions = {}, build: Record<string, unknown> = {}): M {
   const config = bertConfig(readModelConfig(dir), `${dir}/config.json`);
-  const model = new cls(config, { device: opts.device });
+  const ctorOptions: ModelOptions = { ...build, device: opts.device };
+  const model = new cls(config, ctorOptions);
   loadCheckpointInto(model, weightsPath(dir), bertCheckpointSpec(config, opts.newHead), opts.device);
   return model;
 }

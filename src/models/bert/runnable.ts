@@ -8,7 +8,7 @@ import type { ArchitectureLoader, RunnableModel, RunOptions } from '../auto.js';
 import { BertForSequenceClassification, BertForTokenClassification } from './classification.js';
 import { BertModel, type BertInputs } from './model.js';
 import { BertForMaskedLM, BertForNextSentencePrediction, BertForPreTraining } from './pretraining.js';
-import { loadBertPretrained, type BertModelClass, type BertPreTrainedModel } from './pretrained.js';
+import type { BertModelClass, BertPreTrainedModel } from './pretrained.js';
 import { BertForQuestionAnswering } from './question-answering.js';
 
 const INPUTS = { required: ['input_ids'], optional: ['attention_mask', 'token_type_ids', 'position_ids'] } as const;
@@ -61,9 +61,9 @@ function runnable(model: BertPreTrainedModel, labelNames: readonly string[], run
   };
 }
 
-function load<M extends BertPreTrainedModel>(cls: BertModelClass<M>, wrap: (m: M) => RunnableModel): ArchitectureLoader {
+function load<M extends BertPreTrainedModel>(cls: BertModelClass<M> & { fromPretrained(dir: string, o: { device?: string }): BertPreTrainedModel }, wrap: (m: M) => RunnableModel): ArchitectureLoader {
   return (dir, opts) => {
-    const m = loadBertPretrained(cls, dir, opts);
+    const m = cls.fromPretrained(dir, opts) as M;
     m.eval();
     return wrap(m);
   };

@@ -10,7 +10,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { ViTConfig } from './config.js';
 import { ViTEmbeddings } from './embeddings.js';
 import { ViTEncoder } from './encoder.js';
-import { ViTPreTrainedModel, type ModelOptions } from './pretrained.js';
+import { checkpointKeys, weightsPath } from '../pretrained.js';
+import { ViTPreTrainedModel, loadViTPretrained, type FromPretrainedOptions, type ModelOptions, type ViTModelClass } from './pretrained.js';
 
 /** The input of every ViT model, named as in Hugging Face (camelCase). */
 export interface ViTInputs {
@@ -67,6 +68,12 @@ export class ViTModel extends ViTPreTrainedModel {
     this.layernorm = this.addModule('layernorm', new LayerNorm(this.config.hidden_size, { eps: this.config.layer_norm_eps, device }));
     this.pooler = opts.addPoolingLayer === false ? null : this.addModule('pooler', new ViTPooler(this.config, device));
     if (opts.init !== false) this.initWeights();
+  }
+
+  /** As for every ViT class; the pooler is built only when the checkpoint has one. */
+  static override fromPretrained<M extends ViTPreTrainedModel>(this: ViTModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+    const pooler = checkpointKeys(weightsPath(dir)).some((k) => /^(vit\.)?pooler\./.test(k));
+    return loadViTPretrained(this, dir, opts, { addPoolingLayer: pooler });
   }
 
   forward(inputs: ViTInputs, opts: ViTOutputOptions = {}): ViTModelOutput {

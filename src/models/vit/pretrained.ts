@@ -100,10 +100,14 @@ export abstract class ViTPreTrainedModel extends Module {
   }
 }
 
-/** Builds `cls` from `dir/config.json` and loads `dir/model.safetensors` into it (what `cls.fromPretrained(dir)` does). */
-export function loadViTPretrained<M extends ViTPreTrainedModel>(cls: ViTModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): M {
+/**
+ * Builds `cls` from `dir/config.json` (with extra constructor options `build`) and loads `dir/model.safetensors`
+ * into it (what `cls.fromPretrained(dir)` does).
+ */
+export function loadViTPretrained<M extends ViTPreTrainedModel>(cls: ViTModelClass<M>, dir: string, opts: FromPretrainedOptions = {}, build: Record<string, unknown> = {}): M {
   const config = vitConfig(readModelConfig(dir), `${dir}/config.json`);
-  const model = new cls(config, { device: opts.device });
+  const ctorOptions: ModelOptions = { ...build, device: opts.device };
+  const model = new cls(config, ctorOptions);
   loadCheckpointInto(model, weightsPath(dir), vitCheckpointSpec(opts.newHead), opts.device);
   return model;
 }

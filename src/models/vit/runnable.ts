@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { ArchitectureLoader, RunnableModel, RunOptions } from '../auto.js';
 import { ViTForImageClassification } from './classification.js';
 import { ViTModel, type ViTInputs } from './model.js';
-import { loadViTPretrained, type ViTModelClass, type ViTPreTrainedModel } from './pretrained.js';
+import type { ViTModelClass, ViTPreTrainedModel } from './pretrained.js';
 
 const INPUTS = { required: ['pixel_values'], optional: [] } as const;
 
@@ -44,9 +44,9 @@ function runnable(model: ViTPreTrainedModel, labelNames: readonly string[], run:
   };
 }
 
-function load<M extends ViTPreTrainedModel>(cls: ViTModelClass<M>, wrap: (m: M) => RunnableModel): ArchitectureLoader {
+function load<M extends ViTPreTrainedModel>(cls: ViTModelClass<M> & { fromPretrained(dir: string, o: { device?: string }): ViTPreTrainedModel }, wrap: (m: M) => RunnableModel): ArchitectureLoader {
   return (dir, opts) => {
-    const m = loadViTPretrained(cls, dir, opts);
+    const m = cls.fromPretrained(dir, opts) as M;
     m.eval();
     return wrap(m);
   };
