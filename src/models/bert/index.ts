@@ -7,7 +7,7 @@ export { BertSelfAttention, BertSelfOutput, BertAttention } from './attention.js
 export { BertIntermediate, BertOutput, BertLayer, BertEncoder, type EncoderResult } from './encoder.js';
 export { BertPooler } from './pooler.js';
 export { BertModel, additiveKeyMask, MASK_MIN, type BertInputs, type BertModelOutput, type OutputOptions } from './model.js';
-export { BertPreTrainedModel, bertCheckpointSpec, type BertModelClass, type FromPretrainedOptions, type ModelOptions } from './pretrained.js';
+export { BertPreTrainedModel, bertCheckpointSpec, loadBertPretrained, type BertModelClass, type FromPretrainedOptions, type ModelOptions } from './pretrained.js';
 export { BertLMPredictionHead, BertPredictionHeadTransform, TiedDecoder } from './lm-head.js';
 export { BertForPreTraining, BertForMaskedLM, BertForNextSentencePrediction, BertClsHeads, type BertForPreTrainingOutput, type BertHeadOutput } from './pretraining.js';
 export { BertForSequenceClassification, BertForTokenClassification } from './classification.js';

@@ -5,5 +5,5 @@ export { bicubicWeights, resizeBicubic } from './interpolate.js';
 export { ViTEmbeddings, ViTPatchEmbeddings } from './embeddings.js';
 export { ViTAttention, ViTLayer, ViTEncoder } from './encoder.js';
 export { ViTModel, ViTPooler, type ViTInputs, type ViTOutputOptions, type ViTModelOutput } from './model.js';
-export { ViTPreTrainedModel, vitCheckpointSpec, vitCurrentName, type ViTModelClass, type FromPretrainedOptions, type ModelOptions } from './pretrained.js';
+export { ViTPreTrainedModel, vitCheckpointSpec, loadViTPretrained, vitCurrentName, type ViTModelClass, type FromPretrainedOptions, type ModelOptions } from './pretrained.js';
 export { ViTForImageClassification, type ViTImageClassificationOutput } from './classification.js';
