@@ -84,8 +84,8 @@ export class TransformerMTModel extends Module {
       }
       decoderInputIds = shiftTokensRight(opts.labels, c.pad_token_id, c.decoder_start_token_id);
     }
-    const out = this.model.forward(inputIds, { ...opts, decoderInputIds });
-    const logits = this.logits(out.lastHiddenState);
+    const { lastHiddenState, ...rest } = this.model.forward(inputIds, { ...opts, decoderInputIds });
+    const logits = this.logits(lastHiddenState);
     let loss: Tensor | undefined;
     if (opts.labels) {
       const [B, T, V] = logits.shape as [number, number, number];
@@ -94,7 +94,7 @@ export class TransformerMTModel extends Module {
       }
       loss = crossEntropy(logits.reshape([B * T, V]), opts.labels.reshape([B * T]), { ignoreIndex: -100 });
     }
-    return { logits, loss, ...withoutLast(out) };
+    return { logits, loss, ...rest };
   }
 
   /**
@@ -109,12 +109,6 @@ export class TransformerMTModel extends Module {
   search(inputIds: Tensor, opts: Seq2SeqGenerateOptions = {}): Seq2SeqGenerateResult {
     return (opts.numBeams ?? 1) > 1 ? beamSearch(this, inputIds, opts) : greedySearch(this, inputIds, opts);
   }
-}
-
-function withoutLast(out: ReturnType<TransformerModel['forward']>): Omit<TransformerMTOutput, 'logits' | 'loss'> {
-  const { lastHiddenState: _, ...rest } = out;
-  void _;
-  return rest;
 }
 
 /**

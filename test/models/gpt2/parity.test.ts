@@ -1,8 +1,9 @@
 // GPT2LMHeadModel against transformers (fixture gpt2-lm): logits, every hidden state, every attention map and
-// the loss within 1e-4 absolute; every listed gradient within 1e-4 relative (or 1e-6 absolute).
+// the loss within 1e-4 absolute; every listed gradient within 1e-4 relative (or 1e-6 absolute); with the
+// backend's fused kernels and with the composed fallbacks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Tensor } from '../../../src/index.js';
+import { setFusedOps, type Tensor } from '../../../src/index.js';
 import { loadTensors } from '../../../src/io/tensors.js';
 import { GPT2LMHeadModel } from '../../../src/models/gpt2/index.js';
 import { assertClose } from '../../helpers/assert.js';
@@ -17,15 +18,25 @@ function maxAbs(a: Tensor, e: Tensor): number {
   return m;
 }
 
+/** The largest |a - e| / (atol + rtol |e|): 1 means an element sits at the tolerance. */
+function toleranceShare(a: Tensor, e: Tensor, atol: number, rtol: number): number {
+  const x = a.toArray(), y = e.toArray();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) / (atol + rtol * Math.abs(y[i]!)));
+  return m;
+}
+
 forEachDevice('GPT2LMHeadModel matches transformers (gpt2-lm)', (device) => {
-  test('logits, hidden states, attentions, loss and gradients', (t) => {
+  for (const fusedOps of [true, false]) test(`logits, hidden states, attentions, loss and gradients (${fusedOps ? 'fused' : 'composed'} ops)`, (t) => {
+    setFusedOps(fusedOps);
+    t.after(() => setFusedOps(true));
     const model = GPT2LMHeadModel.fromPretrained(fixturePath('gpt2-lm'), { device });
     const inputs = loadTensors(fixturePath('gpt2-lm', 'inputs.safetensors'), device);
     const expected = loadTensors(fixturePath('gpt2-lm', 'expected.safetensors'), device);
     const ids = inputs.get('input_ids')!;
     const out = model.forward(ids, { labels: ids, outputHiddenStates: true, outputAttentions: true });
 
-    const worst = { output: 0, grad: 0 };
+    const worst = { output: 0, grad: 0, gradShare: 0 };
     const check = (name: string, actual: Tensor) => {
       const e = expected.get(name);
       assert.ok(e, `expected.safetensors has ${name}`);
@@ -51,9 +62,10 @@ forEachDevice('GPT2LMHeadModel matches transformers (gpt2-lm)', (device) => {
       assert.ok(p?.grad, `gradient of ${key.slice(5)}`);
       assertClose(p.grad, g, { atol: 1e-6, rtol: 1e-4, name: key });
       worst.grad = Math.max(worst.grad, maxAbs(p.grad, g));
+      worst.gradShare = Math.max(worst.gradShare, toleranceShare(p.grad, g, 1e-6, 1e-4));
       grads++;
     }
     assert.equal(grads, 4);
-    t.diagnostic(`max |error|: outputs ${worst.output.toExponential(2)}, gradients ${worst.grad.toExponential(2)}`);
+    t.diagnostic(`${fusedOps ? 'fused' : 'composed'} ops, max |error|: outputs ${worst.output.toExponential(2)}, gradients ${worst.grad.toExponential(2)} (${(100 * worst.gradShare).toFixed(1)}% of the 1e-6 + 1e-4 |g| allowance)`);
   });
 });

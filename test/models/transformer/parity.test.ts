@@ -1,10 +1,10 @@
 // The encoder-decoder Transformer against transformers' MarianMTModel (fixture marian-mt): logits, encoder and
 // decoder hidden states, self- and cross-attention maps and the loss within 1e-4 absolute; every listed
-// gradient within 1e-4 relative (or 1e-6 absolute).
+// gradient within 1e-4 relative (or 1e-6 absolute); with the backend's fused kernels and the composed fallbacks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { tensor, type Tensor } from '../../../src/index.js';
+import { setFusedOps, tensor, type Tensor } from '../../../src/index.js';
 import { loadTensors } from '../../../src/io/tensors.js';
 import { TransformerMTModel } from '../../../src/models/transformer/index.js';
 import { assertClose } from '../../helpers/assert.js';
@@ -18,8 +18,18 @@ function maxAbs(a: Tensor, e: Tensor): number {
   return m;
 }
 
+/** The largest |a - e| / (atol + rtol |e|): 1 means an element sits at the tolerance. */
+function toleranceShare(a: Tensor, e: Tensor, atol: number, rtol: number): number {
+  const x = a.toArray(), y = e.toArray();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) / (atol + rtol * Math.abs(y[i]!)));
+  return m;
+}
+
 forEachDevice('TransformerMTModel matches transformers MarianMTModel (marian-mt)', (device) => {
-  test('logits, every hidden state and attention map, loss and gradients', (t) => {
+  for (const fusedOps of [true, false]) test(`logits, every hidden state and attention map, loss and gradients (${fusedOps ? 'fused' : 'composed'} ops)`, (t) => {
+    setFusedOps(fusedOps);
+    t.after(() => setFusedOps(true));
     const model = TransformerMTModel.fromPretrained(fixturePath('marian-mt'), { device });
     const inputs = loadTensors(fixturePath('marian-mt', 'inputs.safetensors'), device);
     const expected = loadTensors(fixturePath('marian-mt', 'expected.safetensors'), device);
@@ -32,7 +42,7 @@ forEachDevice('TransformerMTModel matches transformers MarianMTModel (marian-mt)
       outputAttentions: true,
     });
 
-    const worst = { output: 0, grad: 0 };
+    const worst = { output: 0, grad: 0, gradShare: 0 };
     const compared = new Set<string>();
     const check = (name: string, actual: Tensor) => {
       const e = expected.get(name);
@@ -60,9 +70,10 @@ forEachDevice('TransformerMTModel matches transformers MarianMTModel (marian-mt)
       assert.ok(p?.grad, `gradient of ${key.slice(5)}`);
       assertClose(p.grad, g, { atol: 1e-6, rtol: 1e-4, name: key });
       worst.grad = Math.max(worst.grad, maxAbs(p.grad, g));
+      worst.gradShare = Math.max(worst.gradShare, toleranceShare(p.grad, g, 1e-6, 1e-4));
       grads++;
     }
     assert.equal(grads, 3);
-    t.diagnostic(`max |error|: outputs ${worst.output.toExponential(2)}, gradients ${worst.grad.toExponential(2)}`);
+    t.diagnostic(`${fusedOps ? 'fused' : 'composed'} ops, max |error|: outputs ${worst.output.toExponential(2)}, gradients ${worst.grad.toExponential(2)} (${(100 * worst.gradShare).toFixed(1)}% of the 1e-6 + 1e-4 |g| allowance)`);
   });
 });
