@@ -1,7 +1,6 @@
-// GPT-2's causal self-attention (transformers' modeling_gpt2.py GPT2Attention, eager path): one c_attn
-// projection to q, k, v, scores scaled by 1/sqrt(D) (and 1/(layer+1) when configured), causal and padding
-// masks, dropout on the probabilities, c_proj and residual dropout. Keys and values of earlier steps can be
-// passed in (KV cache); the new ones are appended.
+// GPT-2's causal self-attention (modeling_gpt2.py GPT2Attention, eager): c_attn to q, k, v, scores scaled by
+// 1/sqrt(D) (and 1/(layer+1) when configured), causal + padding masks, dropout, c_proj; keys and values of
+// earlier steps may be passed in (KV cache) and the new ones are appended.
 import { cat } from '../../tensor/ops/indexing.js';
 import { dropout, scaledDotProductAttention } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';

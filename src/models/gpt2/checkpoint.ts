@@ -1,7 +1,6 @@
-// GPT-2 checkpoint folders (config.json + model.safetensors) in and out. Conv1D weights keep the checkpoint's
-// (in, out) layout in the modules themselves, so the only format differences are: the 'transformer.' prefix
-// (present in GPT2LMHeadModel files, absent in GPT2Model ones: both load into either class), lm_head.weight
-// tied to wte.weight, and the attn.bias / attn.masked_bias mask buffers of older files, which are ignored.
+// GPT-2 checkpoint folders in and out. Conv1D keeps the file's (in, out) layout, so the only differences from a
+// name-for-name copy are: the optional 'transformer.' prefix (GPT2LMHeadModel vs GPT2Model files load into either
+// class), lm_head.weight tied to wte.weight, and the old attn.bias / attn.masked_bias buffers, which are ignored.
 import type { CheckpointSpec } from '../pretrained.js';
 import { loadCheckpointInto, readModelConfig, saveCheckpoint, weightsPath } from '../pretrained.js';
 import type { Module } from '../../nn/module.js';

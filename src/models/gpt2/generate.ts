@@ -1,7 +1,6 @@
-// Autoregressive generation for GPT-2: greedy or sampled (temperature, top-k, top-p, seeded), up to
-// maxNewTokens, rows stopping at an eos token (then padded), with a KV cache so each step feeds one token.
-// Left-padded prompts take an attention mask; positions then count real tokens only, as transformers'
-// GPT-2 prepare_inputs_for_generation derives them (cumsum of the mask - 1).
+// Autoregressive generation for GPT-2: greedy or sampled (temperature, top-k, top-p, seeded), rows stopping at eos,
+// with a KV cache (one token per step). Left-padded prompts take an attention mask; positions then count real
+// tokens only (cumsum(mask) - 1, as transformers' GPT-2 prepare_inputs_for_generation).
 import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
 import { cat } from '../../tensor/ops/indexing.js';

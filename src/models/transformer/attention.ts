@@ -1,7 +1,6 @@
-// Multi-head attention of "Attention Is All You Need" (3.2.2) as Marian / BART checkpoints name it
-// (q_proj, k_proj, v_proj, out_proj; transformers' modeling_marian.py MarianAttention, eager path), split
-// into "project keys and values" and "attend", so that a decoder can cache its self-attention keys and
-// values step by step and compute cross-attention keys and values of the encoder output once.
+// Multi-head attention (paper 3.2.2) named as Marian checkpoints name it (q_proj, k_proj, v_proj, out_proj;
+// modeling_marian.py MarianAttention, eager), split into "project keys/values" and "attend" so a decoder can
+// cache its self-attention keys/values step by step and project the encoder output's once.
 import { cat } from '../../tensor/ops/indexing.js';
 import { scaledDotProductAttention } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';

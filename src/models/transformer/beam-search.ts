@@ -1,8 +1,6 @@
-// Beam search for the encoder-decoder Transformer, as transformers' beam search scores it (BeamSearchScorer /
-// BeamHypotheses): numBeams running prefixes per input ranked by their summed log-probabilities; a prefix that
-// ends in eos becomes a finished hypothesis scored sum / length^lengthPenalty (length = generated tokens, eos
-// included); an input is done when numBeams hypotheses are finished and (unless earlyStopping) no running beam
-// can still beat the worst of them; at maxNewTokens the running beams are scored too and the best wins.
+// Beam search scored as transformers' BeamSearchScorer: numBeams prefixes per input by summed log-probability;
+// an eos-ended prefix becomes a hypothesis scored sum / length^lengthPenalty; an input is done when numBeams are
+// finished and (unless earlyStopping) no running beam can beat the worst; at the limit running beams compete too.
 import { noGrad } from '../../autograd/engine.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { DecodingState, lengthNormalized, padRows, resolveDecoding, type Seq2SeqGenerateOptions, type Seq2SeqGenerateResult } from './decoding.js';

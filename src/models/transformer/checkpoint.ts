@@ -1,7 +1,6 @@
-// Marian checkpoint folders (config.json + model.safetensors) in and out. The format differences from a
-// name-for-name copy: the 'model.' prefix (MarianMTModel files have it, MarianModel files do not: both load
-// into either class), tied copies of the shared embedding (encoder/decoder embed_tokens, lm_head), and
-// tensors that older files leave out because they are computed (embed_positions.weight, final_logits_bias).
+// Marian checkpoint folders in and out. Differences from a name-for-name copy: the optional 'model.' prefix
+// (MarianMTModel vs MarianModel files load into either class), tied copies of the shared embedding, and tensors
+// older files leave out because they are computed (embed_positions.weight, final_logits_bias).
 import { join } from 'node:path';
 import type { Module } from '../../nn/module.js';
 import { loadCheckpointInto, readModelConfig, saveCheckpoint, weightsPath, type CheckpointSpec } from '../pretrained.js';

@@ -1,8 +1,6 @@
-// The Transformer decoder (3.1; transformers' modeling_marian.py MarianDecoder / MarianDecoderLayer): target
-// embeddings x sqrt(d_model) + sinusoidal positions (offset by the cached length), then N post-LN layers of
-// masked self-attention, cross-attention over the encoder states, and the FFN, each followed by
-// dropout, the residual and a LayerNorm. Self-attention is causal (+ padding); cross-attention hides padded
-// source positions. Keys and values are cached per layer for step-by-step decoding.
+// The Transformer decoder (paper 3.1; modeling_marian.py MarianDecoder): scaled target embeddings + positions
+// (offset by the cached length), then post-LN layers of causal(+padding) self-attention, cross-attention over
+// the encoder states (padded source hidden) and the FFN; keys/values cached per layer for step-by-step decoding.
 import { TesseraError } from '../../errors.js';
 import { dropout } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';

@@ -1,7 +1,6 @@
-// TransformerMTModel — the full translation model (transformers' MarianMTModel): TransformerModel under
-// 'model', lm_head tied to the (shared) target embeddings, plus final_logits_bias. Loss: cross-entropy of
-// every target position against labels (-100 ignored); when only labels are given, decoder inputs are the
-// labels shifted right behind decoder_start_token_id (shift_tokens_right).
+// TransformerMTModel (transformers' MarianMTModel): TransformerModel under 'model', lm_head tied to the target
+// embeddings, final_logits_bias. Loss: cross-entropy of every target position, -100 ignored; labels alone give
+// decoder inputs shifted right behind decoder_start_token_id (shift_tokens_right).
 import { ShapeError, TesseraError } from '../../errors.js';
 import { zeros } from '../../tensor/creation.js';
 import { crossEntropy } from '../../tensor/ops/fused.js';

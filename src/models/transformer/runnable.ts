@@ -1,7 +1,6 @@
-// The encoder-decoder Transformer (MarianMTModel / MarianModel checkpoints) behind the uniform run interface of
-// the architecture registry, with outputs under transformers' Seq2Seq output names (encoder_last_hidden_state,
-// encoder_hidden_states.N, decoder_hidden_states.N, encoder_attentions.N, decoder_attentions.N,
-// cross_attentions.N), and which class a checkpoint holds when config.json does not say.
+// MarianMTModel / MarianModel checkpoints behind the architecture registry's run interface, outputs under
+// transformers' Seq2Seq names (encoder_last_hidden_state, {encoder,decoder}_hidden_states.N,
+// {encoder,decoder}_attentions.N, cross_attentions.N); and which class a checkpoint holds when config.json is silent.
 import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
 import { isFloat } from '../../tensor/dtype.js';
