@@ -63,6 +63,9 @@ forEachDevice('BERT inputs and losses', (device) => {
     assert.ok(maxAbsDiff(padded.lastHiddenState.narrow(1, 0, 3), short.lastHiddenState) <= 1e-5);
     const probs = padded.attentions![0]!.toArray(); // (1, 2, 5, 5)
     for (let i = 0; i < probs.length; i++) if (i % 5 >= 3) assert.equal(probs[i], 0);
+    // a row with every key padded attends uniformly, as transformers' finfo.min mask gives
+    const allPad = m.forward({ inputIds: ids([[3, 4, 5]], device), attentionMask: ids([[0, 0, 0]], device) }, { outputAttentions: true });
+    assert.ok(allPad.attentions![1]!.toArray().every((p) => Math.abs(p - 1 / 3) < 1e-6));
     // explicit defaults equal implicit ones
     const explicit = m.forward({ inputIds: ids([[3, 4, 5]], device), tokenTypeIds: ids([[0, 0, 0]], device), positionIds: ids([[0, 1, 2]], device) });
     assert.deepEqual(explicit.lastHiddenState.toArray(), short.lastHiddenState.toArray());

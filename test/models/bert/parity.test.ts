@@ -3,7 +3,7 @@
 // gradient within 1e-4 relative (or 1e-6 absolute). The MLM-only and NSP-only heads read the pretraining fixture.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossEntropy, tensor, type Tensor } from '../../../src/index.js';
+import { crossEntropy, setFusedOps, tensor, type Tensor } from '../../../src/index.js';
 import {
   BertForMaskedLM, BertForNextSentencePrediction, BertForPreTraining, BertForQuestionAnswering,
   BertForSequenceClassification, BertForTokenClassification, type BertInputs,
@@ -70,6 +70,22 @@ forEachDevice('BERT matches transformers', (device) => {
     const outputs = assertOutputs(named({ start_logits: out.startLogits, end_logits: out.endLogits }, out), expected);
     out.loss!.backward();
     t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+  });
+
+  test('the composed (unfused) ops give the same numbers: pretraining outputs, loss and gradients', (t) => {
+    const name = 'bert-pretraining';
+    setFusedOps(false);
+    try {
+      const model = BertForPreTraining.fromPretrained(fixturePath(name), { device }).eval();
+      const labels = metaLabelTensors(name, device);
+      const out = model.forward(inputsOf(name, device), { ...OUT, labels: labels.mlm_labels, nextSentenceLabel: labels.next_sentence_label });
+      const expected = fixtureExpected(name);
+      const outputs = assertOutputs(named({ prediction_logits: out.predictionLogits, seq_relationship_logits: out.seqRelationshipLogits }, out), expected);
+      out.loss!.backward();
+      t.diagnostic(`${name} unfused [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+    } finally {
+      setFusedOps(true);
+    }
   });
 
   test('BertForMaskedLM and BertForNextSentencePrediction on the pretraining checkpoint give its two heads', () => {

@@ -3,13 +3,24 @@
 // patch projection, [CLS] token, position table and classifier within 1e-4 relative (or 1e-6 absolute).
 import { test } from 'node:test';
 import { ViTForImageClassification } from '../../../src/models/vit/index.js';
-import type { Tensor } from '../../../src/index.js';
+import { setFusedOps, type Tensor } from '../../../src/index.js';
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 import { assertGrads, assertOutputs, describeErrors, fixtureExpected, fixtureInputs, metaLabelTensors } from '../bert/fixture-parity.js';
 
 forEachDevice('ViT matches transformers', (device) => {
-  test('ViTForImageClassification (vit-cls): logits, hidden states, attentions, loss, gradients', (t) => {
+  for (const fused of [true, false]) {
+    test(`ViTForImageClassification (vit-cls): logits, hidden states, attentions, loss, gradients${fused ? '' : ' (composed, unfused ops)'}`, (t) => {
+      setFusedOps(fused);
+      try {
+        check(t, fused);
+      } finally {
+        setFusedOps(true);
+      }
+    });
+  }
+
+  function check(t: { diagnostic(s: string): void }, fused: boolean): void {
     const name = 'vit-cls';
     const model = ViTForImageClassification.fromPretrained(fixturePath(name), { device }).eval();
     const pixelValues = fixtureInputs(name, device).get('pixel_values')!;
@@ -20,6 +31,6 @@ forEachDevice('ViT matches transformers', (device) => {
     const expected = fixtureExpected(name);
     const outputs = assertOutputs(named, expected);
     out.loss!.backward();
-    t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
-  });
+    t.diagnostic(`${name}${fused ? '' : ' unfused'} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+  }
 });
