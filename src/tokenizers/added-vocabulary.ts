@@ -48,6 +48,8 @@ export class AddedVocabulary {
   private normalizedMatcher: RegExp | null = null;
   /** normalized content -> token, for the normalized matcher */
   private readonly byNormalizedContent = new Map<string, AddedToken>();
+  /** id -> normalized content of the normalized tokens */
+  private readonly normalizedContentById = new Map<number, string>();
 
   /** All added tokens, ordered by id. */
   get tokens(): readonly AddedToken[] {
@@ -70,8 +72,16 @@ export class AddedVocabulary {
     return this.byId.get(id);
   }
 
+  /**
+   * The token string of an added id: its content, or for a normalized token its normalized content
+   * (what HF's id_to_token and decode give, e.g. "[x]" for "[X]" under a lowercasing normalizer).
+   */
+  tokenOf(id: number): string | undefined {
+    return this.normalizedContentById.get(id) ?? this.byId.get(id)?.content;
+  }
+
   isSpecial(content: string): boolean {
-    return this.byContent.get(content)?.special ?? false;
+    return (this.byContent.get(content) ?? this.byNormalizedContent.get(content))?.special ?? false;
   }
 
   /** Adds (or replaces by content) a token with a known id. */
@@ -95,10 +105,12 @@ export class AddedVocabulary {
     const raw: string[] = [];
     const norm: string[] = [];
     this.byNormalizedContent.clear();
+    this.normalizedContentById.clear();
     for (const t of this.list) {
       if (t.normalized) {
         const n = normalize(t.content);
         if (n.length === 0) continue;
+        this.normalizedContentById.set(t.id, n);
         norm.push(n);
         if (!this.byNormalizedContent.has(n)) this.byNormalizedContent.set(n, t);
       } else raw.push(t.content);

@@ -102,7 +102,8 @@ export function toByteLevel(word: string): ByteLevelWord {
   return { text: stringFromCodeUnits(codes, n), starts: starts.slice(0, n), ends: ends.slice(0, n) };
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
+// ignoreBOM: keep a leading U+FEFF, as Rust's from_utf8_lossy does.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /**
  * Turns byte-level tokens back into text: each token's characters are read as bytes (a token holding a

@@ -156,11 +156,25 @@ export interface PaddingOptions {
 }
 
 /**
- * Truncates a text or a pair so that together they hold at most `maxLength` tokens (special tokens
- * already subtracted by the caller), following HF's truncate_encodings.
+ * Truncates a text or a pair so that together they hold at most `maxLength` tokens, special tokens
+ * already subtracted by the caller (`fullMaxLength` is the limit before that subtraction). Follows
+ * HF tokenizers 0.23's truncate_encodings (utils/truncation.rs), checked against its output on every
+ * pair of lengths up to 12 for limits 3 to 12.
  */
-export function truncateEncodings(a: Encoding, b: Encoding | null, maxLength: number, strategy: TruncationStrategy, direction: TruncationDirection): void {
+export function truncateEncodings(
+  a: Encoding,
+  b: Encoding | null,
+  maxLength: number,
+  strategy: TruncationStrategy,
+  direction: TruncationDirection,
+  fullMaxLength = maxLength,
+): void {
   if (maxLength < 0) throw new TesseraError(`truncation: max length is smaller than the number of special tokens added`);
+  if (maxLength === 0) {
+    a.truncate(0, direction);
+    b?.truncate(0, direction);
+    return;
+  }
   const total = a.length + (b?.length ?? 0);
   if (total <= maxLength) return;
   const toRemove = total - maxLength;
@@ -169,19 +183,19 @@ export function truncateEncodings(a: Encoding, b: Encoding | null, maxLength: nu
       a.truncate(maxLength, direction);
       return;
     }
-    let n1 = a.length;
-    let n2 = b.length;
-    const swap = n1 > n2;
-    if (swap) [n1, n2] = [n2, n1];
-    // n1 is the shorter one: keep it whole when the longer one can absorb the cut, else halve.
-    n2 = n1 > maxLength ? n1 : Math.max(n1, maxLength - n1);
-    if (n1 + n2 > maxLength) {
-      n1 = Math.floor(maxLength / 2);
-      n2 = n1 + (maxLength % 2);
+    const shorter = Math.min(a.length, b.length);
+    if (shorter <= maxLength - shorter) {
+      // Only the longer one needs cutting: the shorter stays whole.
+      if (a.length > b.length) a.truncate(maxLength - shorter, direction);
+      else b.truncate(maxLength - shorter, direction);
+      return;
     }
-    if (swap) [n1, n2] = [n2, n1];
-    a.truncate(n1, direction);
-    b.truncate(n2, direction);
+    // Both are cut to about half. The odd token goes to the second text, except when the first is
+    // the longer one and the second is shorter than the full max length (HF 0.23's observed rule).
+    const half = Math.floor(maxLength / 2);
+    const firstGetsOdd = a.length > b.length && b.length < fullMaxLength;
+    a.truncate(firstGetsOdd ? maxLength - half : half, direction);
+    b.truncate(firstGetsOdd ? half : maxLength - half, direction);
     return;
   }
   const target = strategy === 'only_first' ? a : b;

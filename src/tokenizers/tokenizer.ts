@@ -187,9 +187,9 @@ export class Tokenizer {
     return this.added.getByContent(token)?.id ?? this.model.tokenToId(token);
   }
 
-  /** The token of an id (added tokens first), or undefined. */
+  /** The token of an id (added tokens first, normalized ones in their normalized form), or undefined. */
   idToToken(id: number): string | undefined {
-    return this.added.getById(id)?.content ?? this.model.idToToken(id);
+    return this.added.tokenOf(id) ?? this.model.idToToken(id);
   }
 
   /** The vocabulary, token to id, with the added tokens unless `withAddedTokens` is false. */
@@ -240,7 +240,14 @@ export class Tokenizer {
         throw new TesseraError(`truncation: maxLength must be a non-negative integer (got ${truncation.maxLength})`);
       }
       const reserved = addSpecial && this.postProcessor ? this.postProcessor.addedTokens(b !== null) : 0;
-      truncateEncodings(a, b, truncation.maxLength - reserved, truncation.strategy ?? 'longest_first', truncation.direction ?? 'right');
+      truncateEncodings(
+        a,
+        b,
+        truncation.maxLength - reserved,
+        truncation.strategy ?? 'longest_first',
+        truncation.direction ?? 'right',
+        truncation.maxLength,
+      );
     }
     return this.postProcessor ? this.postProcessor.process(a, b, addSpecial) : defaultProcess(a, b);
   }
@@ -297,30 +304,40 @@ export class Tokenizer {
     words: number[],
   ): number {
     const raw = segStart === 0 && segEnd === text.length ? text : text.slice(segStart, segEnd);
-    let norm: NormalizedText = this.normalizer ? normalizeText(this.normalizer, raw) : { text: raw, starts: null, ends: null };
-    if (this.preTokenizer?.addPrefixSpace && norm.text.length > 0 && norm.text.charCodeAt(0) !== 32) norm = prependSpace(norm);
-    const nt = norm.text;
-    const alignStarts = norm.starts;
-    const alignEnds = norm.ends;
+    const norm: NormalizedText = this.normalizer ? normalizeText(this.normalizer, raw) : { text: raw, starts: null, ends: null };
     let word = firstWord;
     const sub = this.subSegments;
     sub.length = 0;
-    if (this.added.hasNormalized) this.added.splitNormalized(nt, 0, nt.length, sub);
-    else sub.push(0, nt.length, -1);
+    if (this.added.hasNormalized) this.added.splitNormalized(norm.text, 0, norm.text.length, sub);
+    else sub.push(0, norm.text.length, -1);
     const model = this.model;
     const cache = this.cache;
     const spans = this.spans;
+    const prefixSpace = this.preTokenizer?.addPrefixSpace ?? false;
     for (let q = 0; q < sub.length; q += 3) {
-      const a = sub[q]!;
-      const b = sub[q + 1]!;
+      let a = sub[q]!;
+      let b = sub[q + 1]!;
       const addedId = sub[q + 2]!;
       if (addedId >= 0) {
         ids.push(addedId);
-        tokens.push(nt.slice(a, b));
-        starts.push(segStart + (alignStarts ? alignStarts[a]! : a));
-        ends.push(segStart + (alignEnds ? alignEnds[b - 1]! : b));
+        tokens.push(norm.text.slice(a, b));
+        starts.push(segStart + (norm.starts ? norm.starts[a]! : a));
+        ends.push(segStart + (norm.ends ? norm.ends[b - 1]! : b));
         words.push(word++);
         continue;
+      }
+      // The text the pre-tokenizer sees: this piece, with a space in front when the pre-tokenizer
+      // asks for one (HF's ByteLevel add_prefix_space, applied to every piece between added tokens).
+      let nt = norm.text;
+      let alignStarts = norm.starts;
+      let alignEnds = norm.ends;
+      if (prefixSpace && b > a && nt.charCodeAt(a) !== 32) {
+        const piece = prependSpace(norm, a, b);
+        nt = piece.text;
+        alignStarts = piece.starts;
+        alignEnds = piece.ends;
+        a = 0;
+        b = nt.length;
       }
       spans.length = 0;
       if (this.preTokenizer) this.preTokenizer.split(nt, a, b, spans);
@@ -451,14 +468,21 @@ export class Tokenizer {
   }
 }
 
-/** Puts a space in front of a normalized text; the space covers nothing of the original. */
-function prependSpace(norm: NormalizedText): NormalizedText {
-  const n = norm.text.length;
+/**
+ * The piece [a, b) of a normalized text with a space in front. As in HF's NormalizedString::prepend,
+ * the space is aligned with the piece's first character.
+ */
+function prependSpace(norm: NormalizedText, a: number, b: number): NormalizedText {
+  const n = b - a;
   const starts = new Int32Array(n + 1);
   const ends = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) {
-    starts[i + 1] = norm.starts ? norm.starts[i]! : i;
-    ends[i + 1] = norm.ends ? norm.ends[i]! : i + 1;
+    starts[i + 1] = norm.starts ? norm.starts[a + i]! : a + i;
+    ends[i + 1] = norm.ends ? norm.ends[a + i]! : a + i + 1;
   }
-  return { text: ' ' + norm.text, starts, ends };
+  // The whole first character: both halves of a surrogate pair.
+  const pair = n > 1 && (norm.text.charCodeAt(a) & 0xfc00) === 0xd800 && (norm.text.charCodeAt(a + 1) & 0xfc00) === 0xdc00;
+  starts[0] = starts[1]!;
+  ends[0] = pair ? ends[2]! : ends[1]!;
+  return { text: ' ' + norm.text.slice(a, b), starts, ends };
 }
