@@ -236,15 +236,12 @@ export function gpt2Parts(vocab: Map<string, number>, merges: Array<[string, str
 /** Reads a tokenizer file: tokenizer.json (or any .json with a "model"), vocab.txt, or vocab.json beside merges.txt. */
 export function readTokenizerFile(path: string): TokenizerParts {
   if (path.endsWith('.txt')) return bertParts(readWordPieceVocab(path), readDoLowerCase(dirname(path)));
-  const text = readTextFile(path, 'tokenizer file');
-  if (/vocab\.json$/.test(path)) {
-    const merges = join(dirname(path), 'merges.txt');
-    if (existsSync(merges)) {
-      const { vocab, merges: m } = readBpeFiles(path, merges);
-      return gpt2Parts(vocab, m, merges);
-    }
+  const merges = join(dirname(path), 'merges.txt');
+  if (/vocab\.json$/.test(path) && existsSync(path) && existsSync(merges)) {
+    const { vocab, merges: m } = readBpeFiles(path, merges);
+    return gpt2Parts(vocab, m, merges);
   }
-  return parseTokenizerJson(text, path);
+  return parseTokenizerJson(readTextFile(path, 'tokenizer file'), path);
 }
 
 /** Reads the tokenizer in a directory: tokenizer.json, else vocab.txt (WordPiece), else vocab.json + merges.txt (BPE). */
