@@ -13,7 +13,7 @@ import type { LayerCache } from '../transformer/attention.js';
 export type { LayerCache };
 
 export interface GPT2AttentionCall {
-  /** Additive mask broadcastable to (B, H, T, Tpast + T): 0 keeps a key, -Infinity hides it. */
+  /** Additive (B, 1, T, Tpast + T) mask holding the causal part too (0 keeps a key); without one, plain causal. */
   mask?: Tensor | null;
   /** Keys and values of the earlier steps. */
   past?: LayerCache | null;
@@ -60,7 +60,7 @@ export class GPT2Attention extends Module {
     }
     const r = scaledDotProductAttention(q, k, v, {
       mask: call.mask ?? null,
-      causal: true,
+      causal: !call.mask,
       scale: this.scale,
       dropoutP: this.training ? this.attnPdrop : 0,
       returnProbs: call.needWeights ?? false,

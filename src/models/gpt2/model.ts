@@ -10,7 +10,7 @@ import { Module, ModuleList } from '../../nn/module.js';
 import { Embedding } from '../../nn/layers/embedding.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { normal_ } from '../../nn/init.js';
-import { additivePaddingMask, checkLength, checkPositionIds, checkTokenIds } from '../transformer/inputs.js';
+import { causalPaddingMask, checkLength, checkPositionIds, checkTokenIds } from '../transformer/inputs.js';
 import type { LayerCache } from './attention.js';
 import { GPT2Block } from './block.js';
 import { loadGPT2Weights, readGPT2Config, saveGPT2 } from './checkpoint.js';
@@ -91,7 +91,7 @@ export class GPT2Model extends Module {
       h = h.add(this.wte.forward(opts.tokenTypeIds));
     }
     h = dropout(h, c.embd_pdrop, this.training);
-    const mask = additivePaddingMask(opts.attentionMask, B, pastLen + T, 'attention_mask'); // (B, 1, 1, Tpast + T)
+    const mask = causalPaddingMask(opts.attentionMask, B, T, pastLen, 'attention_mask'); // (B, 1, T, Tpast + T) or null
     const hiddenStates: Tensor[] = [];
     const attentions: Tensor[] = [];
     const caches: LayerCache[] = [];

@@ -13,7 +13,7 @@ export interface LayerCache {
 }
 
 export interface AttendOptions {
-  /** Additive mask broadcastable to (B, H, Tq, Tk): 0 keeps a key, -Infinity hides it. */
+  /** Additive mask broadcastable to (B, H, Tq, Tk): 0 keeps a key, MASK_MIN (or -Infinity) hides it. */
   mask?: Tensor | null;
   /** Hide keys after each query's own position (the last Tq of Tk keys are the queries' own). */
   causal?: boolean;

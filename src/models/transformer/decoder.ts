@@ -12,7 +12,7 @@ import { Linear } from '../../nn/layers/linear.js';
 import { TransformerAttention, type LayerCache } from './attention.js';
 import { positionLayout, targetVocabSize, type TransformerConfig } from './config.js';
 import { SinusoidalPositions, embedTokens } from './embeddings.js';
-import { additivePaddingMask, checkLength, checkTokenIds } from './inputs.js';
+import { additivePaddingMask, causalPaddingMask, checkLength, checkTokenIds } from './inputs.js';
 import { skipLayer } from './layerdrop.js';
 
 /** One decoder layer's cache: its self-attention keys/values so far and the encoder's projected keys/values. */
@@ -45,14 +45,15 @@ export class DecoderLayer extends Module {
   }
 
   /**
-   * x (B, T, C) -> (B, T, C). `selfMask` (B, 1, 1, Tpast + T) and `crossMask` (B, 1, 1, S) are additive;
+   * x (B, T, C) -> (B, T, C). `selfMask` (B, 1, T, Tpast + T, causal part included; null: plain causal) and
+   * `crossMask` (B, 1, 1, S) are additive;
    * `cross` holds the encoder's projected keys/values; `past` this layer's earlier self keys/values.
    */
   forward(x: Tensor, call: { selfMask: Tensor | null; crossMask: Tensor | null; cross: LayerCache; past?: LayerCache | null; needWeights?: boolean }):
     { hidden: Tensor; cache: DecoderLayerCache; selfWeights?: Tensor; crossWeights?: Tensor } {
     const c = this.config, train = this.training;
     const selfKv = this.self_attn.selfKeyValue(x, call.past);
-    const s = this.self_attn.attend(x, selfKv, { mask: call.selfMask, causal: true, needWeights: call.needWeights });
+    const s = this.self_attn.attend(x, selfKv, { mask: call.selfMask, causal: !call.selfMask, needWeights: call.needWeights });
     let h = this.self_attn_layer_norm.forward(x.add(dropout(s.output, c.dropout, train)));
     const e = this.encoder_attn.attend(h, call.cross, { mask: call.crossMask, needWeights: call.needWeights });
     h = this.encoder_attn_layer_norm.forward(h.add(dropout(e.output, c.dropout, train)));
@@ -115,7 +116,7 @@ export class TransformerDecoder extends Module {
     if (!past && !enc) throw new TesseraError('decoder: encoderHiddenStates are needed (or pastKeyValues holding the cross-attention keys and values)');
     const S = past ? past[0]!.cross.key.dim(2) : enc!.dim(1);
     if (enc && enc.dim(0) !== B) throw new TesseraError(`decoder: encoder states for a batch of ${enc.dim(0)} but decoder_input_ids for ${B}`);
-    const selfMask = additivePaddingMask(opts.attentionMask, B, pastLen + T, 'decoder_attention_mask');
+    const selfMask = causalPaddingMask(opts.attentionMask, B, T, pastLen, 'decoder_attention_mask'); // (B, 1, T, Tpast + T) or null
     const crossMask = additivePaddingMask(opts.encoderAttentionMask, B, S, 'attention_mask');
     let h = dropout(embedTokens(this.embed_tokens, this.embed_positions, inputIds, this.embedScale, pastLen), c.dropout, this.training);
     const hiddenStates: Tensor[] = [], attentions: Tensor[] = [], crossAttentions: Tensor[] = [];

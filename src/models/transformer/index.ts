@@ -15,5 +15,5 @@ export { greedySearch } from './greedy.js';
 export { beamSearch } from './beam-search.js';
 export { DecodingState, type Seq2SeqGenerateOptions, type Seq2SeqGenerateResult } from './decoding.js';
 export { transformerCheckpointSpec, readTransformerConfig } from './checkpoint.js';
-export { checkTokenIds, checkPositionIds, checkLength, additivePaddingMask } from './inputs.js';
+export { MASK_MIN, checkTokenIds, checkPositionIds, checkLength, additivePaddingMask, causalPaddingMask } from './inputs.js';
 export { transformerArchitectures, inferTransformerArchitecture } from './runnable.js';

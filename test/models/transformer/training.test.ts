@@ -42,6 +42,17 @@ forEachDevice('Transformer training', (device) => {
     assert.equal(g, 0);
   });
 
+  test('decoder padding: real target tokens as alone; fully hidden rows attend uniformly, as in transformers', () => {
+    const m = randomModel(smallConfig(), device, 5);
+    const src = ids([[3, 9, 27, 4, 1]], device);
+    const alone = m.forward(src, { decoderInputIds: ids([[0, 5, 6]], device) }).logits;
+    const right = m.forward(src, { decoderInputIds: ids([[0, 5, 6, 0]], device), decoderAttentionMask: ids([[1, 1, 1, 0]], device) }).logits;
+    assertClose(right.narrow(1, 0, 3), alone, { atol: 1e-5 });
+    const left = m.forward(src, { decoderInputIds: ids([[0, 0, 5, 6]], device), decoderAttentionMask: ids([[0, 1, 1, 1]], device), outputAttentions: true });
+    const probs = left.decoderAttentions![0]!.toArray(); // (1, H, 4, 4): query 0 sees only padding
+    for (let h = 0; h < smallConfig().decoder_attention_heads; h++) for (let k = 0; k < 4; k++) assert.ok(Math.abs(probs[h * 16 + k]! - 0.25) < 1e-6);
+  });
+
   test('AdamW steps lower the loss', () => {
     const m = randomModel(smallConfig({ init_std: 0.02 }), device, 4);
     m.train();
