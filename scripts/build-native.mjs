@@ -120,6 +120,8 @@ async function main() {
     result = await buildWithCompiler(include);
   }
   if (result.ok && !existsSync(addonPath)) result = { ok: false, reason: `the build produced no ${addonPath}` };
+  // a stale addon from an earlier build must not be loaded against newer sources
+  if (!result.ok) rmSync(addonPath, { force: true });
   writeStatus(result.ok, result.ok ? '' : result.reason, method);
   if (result.ok) {
     console.log(`tessera: native cpu backend built (${method}) -> build/native/tessera_native.node`);
