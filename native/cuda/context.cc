@@ -104,6 +104,7 @@ void* CachingAllocator::alloc(size_t bytes, size_t* roundedOut) {
       if (inUse_ > peak_) peak_ = inUse_;
       free_.erase(it);
       hits_++;
+      publish();
       return p;
     }
   }
@@ -127,6 +128,7 @@ void* CachingAllocator::alloc(size_t bytes, size_t* roundedOut) {
   inUse_ += r;
   sinceCollect_ += r;
   if (inUse_ > peak_) peak_ = inUse_;
+  publish();
   return p;
 }
 
@@ -136,6 +138,7 @@ void CachingAllocator::free(void* p, size_t rounded) {
   free_.emplace(rounded, p);
   inUse_ -= rounded;
   cached_ += rounded;
+  publish();
 }
 
 void CachingAllocator::emptyCache() {
@@ -144,6 +147,7 @@ void CachingAllocator::emptyCache() {
     std::lock_guard<std::mutex> lock(mu_);
     blocks.swap(free_);
     cached_ = 0;
+    publish();
   }
   if (blocks.empty()) return;
   int prev = 0;

@@ -36,11 +36,21 @@ class CachingAllocator {
   int64_t hits() const { return hits_; }
   /** Bytes handed out since the last collectReset() (the TS side runs the GC past a threshold). */
   size_t sinceCollect() const { return sinceCollect_; }
-  void collectReset() { sinceCollect_ = 0; }
+  void collectReset() {
+    sinceCollect_ = 0;
+    publish();
+  }
+  /** [bytes since the last collection, bytes in use, bytes cached]: read by JS without a call. */
+  double shared[4] = {0, 0, 0, 0};
 
   static size_t roundSize(size_t bytes);
 
  private:
+  void publish() {
+    shared[0] = static_cast<double>(sinceCollect_);
+    shared[1] = static_cast<double>(inUse_);
+    shared[2] = static_cast<double>(cached_);
+  }
   int device_;
   std::mutex mu_;
   std::multimap<size_t, void*> free_;

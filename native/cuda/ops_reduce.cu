@@ -159,7 +159,7 @@ __global__ void reduceFinishKernel(const V_t<T>* pv, const int64_t* pi, TO* out,
 template <typename T, typename TO>
 void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* axesMask, int op, Buffer* out) {
   using V = V_t<T>;
-  int64_t kShape[16], kStride[16], rShape[16], rStride[16];
+  int64_t kShape[16] = {}, kStride[16] = {}, rShape[16] = {}, rStride[16] = {};
   int kn = 0, rn = 0;
   for (int d = 0; d < l.nd; d++) {
     if (axesMask[d]) {

@@ -1,0 +1,513 @@
+// Fused scaled-dot-product attention, flash style (Dao et al., FlashAttention-2): the forward walks key
+// tiles with an online softmax and keeps only the output and the per-row logsumexp; the backward
+// recomputes the probabilities tile by tile (one block per key tile, dK and dV in registers, dQ through
+// float32 atomics). Additive masks of any broadcast layout, the causal mask (key j hidden from query i
+// when j > i + Tk - Tq) and dropout on the probabilities (Philox draws recomputed in the backward) are
+// applied inside the tiles. Inputs may be float32, bfloat16 or float16; all arithmetic is float32.
+// defines: attention_fwd_<dtype>, attention_bwd_<dtype>, attention_probs_<dtype>
+#include "elementwise.cuh"
+#include "napi_glue.h"
+#include "ops.h"
+#include "philox.cuh"
+
+namespace tcuda {
+
+namespace {
+
+constexpr int BQ = 64;
+constexpr int BK = 64;
+constexpr int kThreads = 256;  // 16 x 16: thread (ty, tx) owns rows ty + 16r and columns tx + 16c
+
+struct AttnParams {
+  int B, H, Tq, Tk, D;
+  float scale;
+  int causal;
+  int shift;  // Tk - Tq
+  float dropP;
+  float dropScale;  // 1 / (1 - dropP)
+  uint64_t seed, offset;
+  const float* mask;
+  int64_t mb, mh, mi, mj;  // mask strides over (B, H, Tq, Tk)
+};
+
+__device__ __forceinline__ float scoreAdd(const AttnParams& p, int b, int h, int i, int j) {
+  if (j >= p.Tk || i >= p.Tq) return -INFINITY;
+  if (p.causal && j > i + p.shift) return -INFINITY;
+  return p.mask ? p.mask[b * p.mb + h * p.mh + i * p.mi + j * p.mj] : 0.f;
+}
+
+/** 1 / (1 - p) when element (bh, i, j) is kept by dropout, else 0. */
+__device__ __forceinline__ float dropFactor(const AttnParams& p, int bh, int i, int j) {
+  if (p.dropP <= 0.f) return 1.f;
+  const uint64_t e = (static_cast<uint64_t>(bh) * p.Tq + i) * p.Tk + j;
+  return uniformAt(p.seed, p.offset, e) < p.dropP ? 0.f : p.dropScale;
+}
+
+/** Loads rows [r0, r0 + R) of a (T, D) matrix into smem (pitch DP, zero beyond T and D up to DMAX). */
+template <typename T, int DMAX, int R>
+__device__ __forceinline__ void loadTile(float* dst, const T* src, int r0, int T_, int D) {
+  constexpr int DP = DMAX + 1;
+  for (int idx = threadIdx.x; idx < R * DMAX; idx += kThreads) {
+    const int r = idx / DMAX, d = idx % DMAX;
+    const int row = r0 + r;
+    dst[r * DP + d] = (row < T_ && d < D) ? toF<T>(src[static_cast<int64_t>(row) * D + d]) : 0.f;
+  }
+}
+
+template <typename T, int DMAX>
+__global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                          T* __restrict__ out, float* __restrict__ lse, AttnParams p) {
+  constexpr int DP = DMAX + 1;
+  constexpr int DC = DMAX / 16;
+  extern __shared__ float smem[];
+  float* Qs = smem;
+  float* Ks = Qs + BQ * DP;
+  float* Vs = Ks + BK * DP;
+  float* Ps = Vs + BK * DP;  // [BQ][BK + 1]
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int q0 = blockIdx.x * BQ;
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  const T* qb = q + static_cast<int64_t>(bh) * p.Tq * p.D;
+  const T* kb = k + static_cast<int64_t>(bh) * p.Tk * p.D;
+  const T* vb = v + static_cast<int64_t>(bh) * p.Tk * p.D;
+  loadTile<T, DMAX, BQ>(Qs, qb, q0, p.Tq, p.D);
+  float acc[4][DC];
+  float m[4], l[4];
+#pragma unroll
+  for (int r = 0; r < 4; r++) {
+    m[r] = -INFINITY;
+    l[r] = 0.f;
+#pragma unroll
+    for (int c = 0; c < DC; c++) acc[r][c] = 0.f;
+  }
+  int kEnd = p.Tk;
+  if (p.causal) kEnd = min(p.Tk, q0 + BQ + p.shift);
+  for (int k0 = 0; k0 < kEnd; k0 += BK) {
+    __syncthreads();
+    loadTile<T, DMAX, BK>(Ks, kb, k0, p.Tk, p.D);
+    loadTile<T, DMAX, BK>(Vs, vb, k0, p.Tk, p.D);
+    __syncthreads();
+    float s[4][4];
+#pragma unroll
+    for (int r = 0; r < 4; r++)
+#pragma unroll
+      for (int c = 0; c < 4; c++) s[r][c] = 0.f;
+    for (int d = 0; d < p.D; d++) {
+      float qv[4], kv[4];
+#pragma unroll
+      for (int r = 0; r < 4; r++) qv[r] = Qs[(ty + 16 * r) * DP + d];
+#pragma unroll
+      for (int c = 0; c < 4; c++) kv[c] = Ks[(tx + 16 * c) * DP + d];
+#pragma unroll
+      for (int r = 0; r < 4; r++)
+#pragma unroll
+        for (int c = 0; c < 4; c++) s[r][c] = fmaf(qv[r], kv[c], s[r][c]);
+    }
+#pragma unroll
+    for (int r = 0; r < 4; r++) {
+      const int i = q0 + ty + 16 * r;
+      float mt = -INFINITY;
+#pragma unroll
+      for (int c = 0; c < 4; c++) {
+        const int j = k0 + tx + 16 * c;
+        s[r][c] = s[r][c] * p.scale + scoreAdd(p, b, h, i, j);
+        mt = fmaxf(mt, s[r][c]);
+      }
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) mt = fmaxf(mt, __shfl_xor_sync(0xffffffffu, mt, o));
+      const float mNew = fmaxf(m[r], mt);
+      float rs = 0.f;
+#pragma unroll
+      for (int c = 0; c < 4; c++) {
+        const float pv = mNew == -INFINITY ? 0.f : __expf(s[r][c] - mNew);
+        rs += pv;
+        const int j = k0 + tx + 16 * c;
+        Ps[(ty + 16 * r) * (BK + 1) + tx + 16 * c] = pv * dropFactor(p, bh, i, j);
+      }
+#pragma unroll
+      for (int o = 8; o > 0; o >>= 1) rs += __shfl_xor_sync(0xffffffffu, rs, o);
+      const float alpha = m[r] == -INFINITY ? 0.f : __expf(m[r] - mNew);
+      l[r] = l[r] * alpha + rs;
+      m[r] = mNew;
+#pragma unroll
+      for (int c = 0; c < DC; c++) acc[r][c] *= alpha;
+    }
+    __syncthreads();
+    for (int jj = 0; jj < BK; jj++) {
+      float pv[4];
+#pragma unroll
+      for (int r = 0; r < 4; r++) pv[r] = Ps[(ty + 16 * r) * (BK + 1) + jj];
+#pragma unroll
+      for (int c = 0; c < DC; c++) {
+        const float vv = Vs[jj * DP + tx + 16 * c];
+#pragma unroll
+        for (int r = 0; r < 4; r++) acc[r][c] = fmaf(pv[r], vv, acc[r][c]);
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < 4; r++) {
+    const int i = q0 + ty + 16 * r;
+    if (i >= p.Tq) continue;
+    const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
+    const int64_t ro = (static_cast<int64_t>(bh) * p.Tq + i) * p.D;
+#pragma unroll
+    for (int c = 0; c < DC; c++) {
+      const int d = tx + 16 * c;
+      if (d < p.D) out[ro + d] = fromF<T>(acc[r][c] * inv);
+    }
+    if (tx == 0) lse[static_cast<int64_t>(bh) * p.Tq + i] = l[r] > 0.f ? m[r] + logf(l[r]) : -INFINITY;
+  }
+}
+
+/** Dd[row] = dot(dO[row], O[row]): the row term of the softmax backward. A warp per row. */
+template <typename T>
+__global__ void attnRowDotKernel(const T* __restrict__ dout, const T* __restrict__ out, float* __restrict__ dd, int64_t rows, int D) {
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * 8 + (threadIdx.x >> 5);
+  if (r >= rows) return;
+  const int lane = threadIdx.x & 31;
+  float s = 0.f;
+  for (int d = lane; d < D; d += 32) s += toF<T>(dout[r * D + d]) * toF<T>(out[r * D + d]);
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+  if (lane == 0) dd[r] = s;
+}
+
+template <typename T, int DMAX>
+__global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                          const T* __restrict__ dout, const float* __restrict__ lse, const float* __restrict__ dd,
+                                                          float* __restrict__ dqAcc, T* __restrict__ dk, T* __restrict__ dv, AttnParams p) {
+  constexpr int DP = DMAX + 1;
+  constexpr int DC = DMAX / 16;
+  extern __shared__ float smem[];
+  float* Ks = smem;
+  float* Vs = Ks + BK * DP;
+  float* Qs = Vs + BK * DP;
+  float* dOs = Qs + BQ * DP;
+  float* Ps = dOs + BQ * DP;   // [BQ][BK + 1], dropout applied
+  float* dSs = Ps + BQ * (BK + 1);  // [BQ][BK + 1]
+  float* lseS = dSs + BQ * (BK + 1);
+  float* ddS = lseS + BQ;
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int k0 = blockIdx.x * BK;
+  const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
+  const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * p.D, kOff = static_cast<int64_t>(bh) * p.Tk * p.D;
+  loadTile<T, DMAX, BK>(Ks, k + kOff, k0, p.Tk, p.D);
+  loadTile<T, DMAX, BK>(Vs, v + kOff, k0, p.Tk, p.D);
+  float dK[4][DC], dV[4][DC];
+#pragma unroll
+  for (int r = 0; r < 4; r++)
+#pragma unroll
+    for (int c = 0; c < DC; c++) dK[r][c] = dV[r][c] = 0.f;
+  int qStart = 0;
+  if (p.causal) qStart = max(0, k0 - p.shift) / BQ * BQ;
+  for (int q0 = qStart; q0 < p.Tq; q0 += BQ) {
+    __syncthreads();
+    loadTile<T, DMAX, BQ>(Qs, q + qOff, q0, p.Tq, p.D);
+    loadTile<T, DMAX, BQ>(dOs, dout + qOff, q0, p.Tq, p.D);
+    for (int r = threadIdx.x; r < BQ; r += kThreads) {
+      const int i = q0 + r;
+      lseS[r] = i < p.Tq ? lse[static_cast<int64_t>(bh) * p.Tq + i] : -INFINITY;
+      ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
+    }
+    __syncthreads();
+    float s[4][4], dp[4][4];
+#pragma unroll
+    for (int r = 0; r < 4; r++)
+#pragma unroll
+      for (int c = 0; c < 4; c++) s[r][c] = dp[r][c] = 0.f;
+    for (int d = 0; d < p.D; d++) {
+      float qv[4], gv[4], kv[4], vv[4];
+#pragma unroll
+      for (int r = 0; r < 4; r++) {
+        qv[r] = Qs[(ty + 16 * r) * DP + d];
+        gv[r] = dOs[(ty + 16 * r) * DP + d];
+      }
+#pragma unroll
+      for (int c = 0; c < 4; c++) {
+        kv[c] = Ks[(tx + 16 * c) * DP + d];
+        vv[c] = Vs[(tx + 16 * c) * DP + d];
+      }
+#pragma unroll
+      for (int r = 0; r < 4; r++)
+#pragma unroll
+        for (int c = 0; c < 4; c++) {
+          s[r][c] = fmaf(qv[r], kv[c], s[r][c]);
+          dp[r][c] = fmaf(gv[r], vv[c], dp[r][c]);
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < 4; r++) {
+      const int li = ty + 16 * r, i = q0 + li;
+      const float L = lseS[li], Dd = ddS[li];
+#pragma unroll
+      for (int c = 0; c < 4; c++) {
+        const int lj = tx + 16 * c, j = k0 + lj;
+        const float sc = s[r][c] * p.scale + scoreAdd(p, b, h, i, j);
+        const float pr = (L == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - L);
+        const float z = dropFactor(p, bh, i, j);
+        Ps[li * (BK + 1) + lj] = pr * z;
+        dSs[li * (BK + 1) + lj] = pr * (dp[r][c] * z - Dd) * p.scale;
+      }
+    }
+    __syncthreads();
+    for (int ii = 0; ii < BQ; ii++) {
+      float pv[4], sv[4];
+#pragma unroll
+      for (int r = 0; r < 4; r++) {
+        pv[r] = Ps[ii * (BK + 1) + ty + 16 * r];
+        sv[r] = dSs[ii * (BK + 1) + ty + 16 * r];
+      }
+#pragma unroll
+      for (int c = 0; c < DC; c++) {
+        const float g = dOs[ii * DP + tx + 16 * c], qq = Qs[ii * DP + tx + 16 * c];
+#pragma unroll
+        for (int r = 0; r < 4; r++) {
+          dV[r][c] = fmaf(pv[r], g, dV[r][c]);
+          dK[r][c] = fmaf(sv[r], qq, dK[r][c]);
+        }
+      }
+    }
+    // dQ rows of this query tile: sum over this key tile, added into the float32 accumulator
+#pragma unroll
+    for (int r = 0; r < 4; r++) {
+      const int li = ty + 16 * r, i = q0 + li;
+      if (i >= p.Tq) continue;
+      float accq[DC];
+#pragma unroll
+      for (int c = 0; c < DC; c++) accq[c] = 0.f;
+      for (int jj = 0; jj < BK; jj++) {
+        const float ds = dSs[li * (BK + 1) + jj];
+#pragma unroll
+        for (int c = 0; c < DC; c++) accq[c] = fmaf(ds, Ks[jj * DP + tx + 16 * c], accq[c]);
+      }
+#pragma unroll
+      for (int c = 0; c < DC; c++) {
+        const int d = tx + 16 * c;
+        if (d < p.D) atomicAdd(dqAcc + qOff + static_cast<int64_t>(i) * p.D + d, accq[c]);
+      }
+    }
+  }
+#pragma unroll
+  for (int r = 0; r < 4; r++) {
+    const int j = k0 + ty + 16 * r;
+    if (j >= p.Tk) continue;
+#pragma unroll
+    for (int c = 0; c < DC; c++) {
+      const int d = tx + 16 * c;
+      if (d < p.D) {
+        dk[kOff + static_cast<int64_t>(j) * p.D + d] = fromF<T>(dK[r][c]);
+        dv[kOff + static_cast<int64_t>(j) * p.D + d] = fromF<T>(dV[r][c]);
+      }
+    }
+  }
+}
+
+/** The (pre-dropout) probabilities, (B, H, Tq, Tk) float32, from q, k and the saved logsumexp. */
+template <typename T>
+__global__ void attnProbsKernel(const T* __restrict__ q, const T* __restrict__ k, const float* __restrict__ lse, float* __restrict__ probs, AttnParams p,
+                                int64_t n) {
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int j = static_cast<int>(e % p.Tk);
+    const int i = static_cast<int>((e / p.Tk) % p.Tq);
+    const int bh = static_cast<int>(e / (static_cast<int64_t>(p.Tk) * p.Tq));
+    const float L = lse[static_cast<int64_t>(bh) * p.Tq + i];
+    const float add = scoreAdd(p, bh / p.H, bh % p.H, i, j);
+    if (L == -INFINITY || add == -INFINITY) {
+      probs[e] = 0.f;
+      continue;
+    }
+    const T* qr = q + (static_cast<int64_t>(bh) * p.Tq + i) * p.D;
+    const T* kr = k + (static_cast<int64_t>(bh) * p.Tk + j) * p.D;
+    float s = 0.f;
+    for (int d = 0; d < p.D; d++) s = fmaf(toF<T>(qr[d]), toF<T>(kr[d]), s);
+    probs[e] = __expf(s * p.scale + add - L);
+  }
+}
+
+template <typename T>
+__global__ void castFromF32Kernel(const float* __restrict__ x, T* __restrict__ y, int64_t n) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) y[i] = fromF<T>(x[i]);
+}
+
+template <int DMAX>
+size_t fwdSmem() { return (BQ * (DMAX + 1) + 2 * BK * (DMAX + 1) + BQ * (BK + 1)) * sizeof(float); }
+template <int DMAX>
+size_t bwdSmem() { return (2 * BK * (DMAX + 1) + 2 * BQ * (DMAX + 1) + 2 * BQ * (BK + 1) + 2 * BQ) * sizeof(float); }
+
+template <typename T, int DMAX>
+void launchFwd(Context& c, const T* q, const T* k, const T* v, T* out, float* lse, const AttnParams& p) {
+  const size_t smem = fwdSmem<DMAX>();
+  static bool configured[64] = {};
+  if (!configured[c.device]) {
+    check(cudaFuncSetAttribute(attnFwdKernel<T, DMAX>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+          "cudaFuncSetAttribute (attention_fwd)");
+    configured[c.device] = true;
+  }
+  const dim3 grid(static_cast<unsigned>((p.Tq + BQ - 1) / BQ), static_cast<unsigned>(p.B * p.H));
+  attnFwdKernel<T, DMAX><<<grid, kThreads, smem, c.stream>>>(q, k, v, out, lse, p);
+  afterLaunch(std::is_same_v<T, float> ? "attention_fwd_f32" : std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_bf16" : "attention_fwd_f16");
+}
+
+template <typename T, int DMAX>
+void launchBwd(Context& c, const T* q, const T* k, const T* v, const T* dout, const float* lse, const float* dd, float* dqAcc, T* dk, T* dv,
+               const AttnParams& p) {
+  const size_t smem = bwdSmem<DMAX>();
+  static bool configured[64] = {};
+  if (!configured[c.device]) {
+    check(cudaFuncSetAttribute(attnBwdKernel<T, DMAX>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+          "cudaFuncSetAttribute (attention_bwd)");
+    configured[c.device] = true;
+  }
+  const dim3 grid(static_cast<unsigned>((p.Tk + BK - 1) / BK), static_cast<unsigned>(p.B * p.H));
+  attnBwdKernel<T, DMAX><<<grid, kThreads, smem, c.stream>>>(q, k, v, dout, lse, dd, dqAcc, dk, dv, p);
+  afterLaunch(std::is_same_v<T, float> ? "attention_bwd_f32" : std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_bf16" : "attention_bwd_f16");
+}
+
+/** Reads the arguments shared by forward and backward: shape, mask, causal, scale, dropout. */
+AttnParams params(tcuda::napi::CallArgs& a, size_t shapeAt, size_t maskAt, const Buffer* q) {
+  AttnParams p{};
+  p.B = static_cast<int>(a.integer(shapeAt));
+  p.H = static_cast<int>(a.integer(shapeAt + 1));
+  p.Tq = static_cast<int>(a.integer(shapeAt + 2));
+  p.Tk = static_cast<int>(a.integer(shapeAt + 3));
+  p.D = static_cast<int>(a.integer(shapeAt + 4));
+  p.shift = p.Tk - p.Tq;
+  Buffer* mask = a.bufferOrNull(maskAt);
+  if (mask) {
+    if (mask->dtype != DType::F32) throw OpError("attention: the additive mask must be float32");
+    const HostLayout ml = a.layout(maskAt + 1);
+    if (ml.nd != 4) throw OpError("attention: the mask layout must be (B, H, Tq, Tk)");
+    napi::checkLayout("attention mask", mask, ml);
+    p.mask = mask->as<float>() + ml.offset;
+    p.mb = ml.strides[0];
+    p.mh = ml.strides[1];
+    p.mi = ml.strides[2];
+    p.mj = ml.strides[3];
+  }
+  p.causal = a.boolean(maskAt + 2) ? 1 : 0;
+  p.scale = static_cast<float>(a.number(maskAt + 3));
+  p.dropP = static_cast<float>(a.number(maskAt + 4));
+  p.dropScale = p.dropP < 1.f ? 1.f / (1.f - p.dropP) : 0.f;
+  const int64_t qn = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
+  if (q->length < qn) throw OpError("attention: q has " + std::to_string(q->length) + " elements, the shape needs " + std::to_string(qn));
+  if (p.D > 128) throw OpError("attention: head dim " + std::to_string(p.D) + " is above the fused kernel's 128");
+  return p;
+}
+
+}  // namespace
+
+}  // namespace tcuda
+
+using namespace tcuda;
+using tcuda::napi::Owned;
+
+// attention(q, k, v, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP)
+//   -> [out, lse, seedLo, seedHi, offsetLo, offsetHi]
+TCUDA_FN(attention) {
+  Buffer* q = a.buffer(0);
+  Buffer* k = a.buffer(1);
+  Buffer* v = a.buffer(2);
+  AttnParams p = params(a, 3, 8, q);
+  if (k->dtype != q->dtype || v->dtype != q->dtype) throw OpError("attention: q, k and v must have one dtype");
+  Context& c = useDevice(q->device);
+  const int64_t outN = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
+  Owned out(allocBuffer(q->device, q->dtype, outN, false));
+  Owned lse(allocBuffer(q->device, DType::F32, static_cast<int64_t>(p.B) * p.H * p.Tq, false));
+  if (p.dropP > 0.f) {
+    p.seed = c.seed;
+    p.offset = reserveRandom(c, (static_cast<uint64_t>(p.B) * p.H * p.Tq * p.Tk + 3) / 4);
+  }
+  if (outN > 0) {
+    dispatchFloat(q->dtype, "attention", [&](auto tag) {
+      using T = decltype(tag);
+      if (p.D <= 32) launchFwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
+      else if (p.D <= 64) launchFwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
+      else launchFwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
+    });
+  }
+  return napi::makeArray(a.env, {napi::wrapOwned(a.env, out), napi::wrapOwned(a.env, lse),
+                                 napi::makeNumber(a.env, static_cast<double>(p.seed & 0xffffffffu)), napi::makeNumber(a.env, static_cast<double>(p.seed >> 32)),
+                                 napi::makeNumber(a.env, static_cast<double>(p.offset & 0xffffffffu)),
+                                 napi::makeNumber(a.env, static_cast<double>(p.offset >> 32))});
+}
+
+// attentionBackward(q, k, v, out, lse, dout, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
+//                   seedLo, seedHi, offsetLo, offsetHi) -> [dq, dk, dv]
+TCUDA_FN(attentionBackward) {
+  Buffer* q = a.buffer(0);
+  Buffer* k = a.buffer(1);
+  Buffer* v = a.buffer(2);
+  Buffer* out = a.buffer(3);
+  Buffer* lse = a.buffer(4);
+  Buffer* dout = a.buffer(5);
+  AttnParams p = params(a, 6, 11, q);
+  p.seed = (static_cast<uint64_t>(a.number(17)) << 32) | static_cast<uint64_t>(a.number(16));
+  p.offset = (static_cast<uint64_t>(a.number(19)) << 32) | static_cast<uint64_t>(a.number(18));
+  if (k->dtype != q->dtype || v->dtype != q->dtype || out->dtype != q->dtype || dout->dtype != q->dtype) {
+    throw OpError("attentionBackward: q, k, v, out and dout must have one dtype");
+  }
+  Context& c = useDevice(q->device);
+  const int64_t rows = static_cast<int64_t>(p.B) * p.H * p.Tq;
+  const int64_t qn = rows * p.D, kn = static_cast<int64_t>(p.B) * p.H * p.Tk * p.D;
+  Owned dqAcc(allocBuffer(q->device, DType::F32, qn, true));
+  Owned dk(allocBuffer(q->device, q->dtype, kn, false));
+  Owned dv(allocBuffer(q->device, q->dtype, kn, false));
+  Owned dq(q->dtype == DType::F32 ? nullptr : allocBuffer(q->device, q->dtype, qn, false));
+  if (qn > 0 && kn > 0) {
+    Scratch dd(q->device, rows * sizeof(float));
+    dispatchFloat(q->dtype, "attentionBackward", [&](auto tag) {
+      using T = decltype(tag);
+      attnRowDotKernel<T><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, c.stream>>>(dout->as<T>(), out->as<T>(), dd.as<float>(), rows, p.D);
+      afterLaunch("attention_row_dot");
+      if (p.D <= 32) launchBwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+      else if (p.D <= 64) launchBwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+      else launchBwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+      if constexpr (!std::is_same_v<T, float>) {
+        castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
+        afterLaunch("attention_dq_cast");
+      }
+    });
+  } else if (kn > 0) {
+    check(cudaMemsetAsync(dk->data, 0, dk->bytes, c.stream), "cudaMemsetAsync");
+    check(cudaMemsetAsync(dv->data, 0, dv->bytes, c.stream), "cudaMemsetAsync");
+  }
+  napi_value dqv = q->dtype == DType::F32 ? napi::wrapOwned(a.env, dqAcc) : napi::wrapOwned(a.env, dq);
+  return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv)});
+}
+
+// attentionProbs(q, k, lse, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale) -> float32 (B, H, Tq, Tk)
+TCUDA_FN(attentionProbs) {
+  Buffer* q = a.buffer(0);
+  Buffer* k = a.buffer(1);
+  Buffer* lse = a.buffer(2);
+  AttnParams p{};
+  p.B = static_cast<int>(a.integer(3));
+  p.H = static_cast<int>(a.integer(4));
+  p.Tq = static_cast<int>(a.integer(5));
+  p.Tk = static_cast<int>(a.integer(6));
+  p.D = static_cast<int>(a.integer(7));
+  p.shift = p.Tk - p.Tq;
+  Buffer* mask = a.bufferOrNull(8);
+  if (mask) {
+    const HostLayout ml = a.layout(9);
+    napi::checkLayout("attention mask", mask, ml);
+    p.mask = mask->as<float>() + ml.offset;
+    p.mb = ml.strides[0];
+    p.mh = ml.strides[1];
+    p.mi = ml.strides[2];
+    p.mj = ml.strides[3];
+  }
+  p.causal = a.boolean(10) ? 1 : 0;
+  p.scale = static_cast<float>(a.number(11));
+  Context& c = useDevice(q->device);
+  const int64_t n = static_cast<int64_t>(p.B) * p.H * p.Tq * p.Tk;
+  Owned probs(allocBuffer(q->device, DType::F32, n, false));
+  if (n > 0) {
+    dispatchFloat(q->dtype, "attention", [&](auto tag) {
+      using T = decltype(tag);
+      attnProbsKernel<T><<<blocksFor(n, 256), 256, 0, c.stream>>>(q->as<T>(), k->as<T>(), lse->as<float>(), probs->as<float>(), p, n);
+      afterLaunch("attention_probs");
+    });
+  }
+  return napi::wrapOwned(a.env, probs);
+}
