@@ -395,7 +395,10 @@ export class CpuJsBackend implements Backend {
   // --- indexing ---
   indexSelect(x: Storage, layout: Layout, axis: number, index: Storage, indexLayout: Layout): Storage {
     const idx = readIndex(index, indexLayout);
-    const src = this.copy(x, layout, x.dtype) as CpuJsStorage;
+    // a contiguous input is read in place; others are made contiguous once
+    const dense = isContiguous(layout);
+    const src = dense ? (x as CpuJsStorage) : (this.copy(x, layout, x.dtype) as CpuJsStorage);
+    const base = dense ? layout.offset : 0;
     const shape = layout.shape;
     const size = shape[axis]!;
     const outer = numel(shape.slice(0, axis)), inner = numel(shape.slice(axis + 1));
@@ -406,7 +409,7 @@ export class CpuJsBackend implements Backend {
     }
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < idx.length; i++) {
-        const s = (o * size + idx[i]!) * inner;
+        const s = base + (o * size + idx[i]!) * inner;
         out.set(src.data.subarray(s, s + inner), (o * idx.length + i) * inner);
       }
     }
