@@ -19,3 +19,12 @@ export { getBackend, registerBackend, getDefaultDevice, setDefaultDevice, isDevi
 export type { Backend, Storage, Layout } from './backend/backend.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export { loadTensors, saveTensors } from './io/tensors.js';
+export * as bert from './models/bert/index.js';
+export * as gpt2 from './models/gpt2/index.js';
+export * as vit from './models/vit/index.js';
+export * as transformer from './models/transformer/index.js';
+export * as word2vec from './models/word2vec/index.js';
+export * as tokenizers from './tokenizers/index.js';
+export { architectures, type RunnableModel } from './models/auto.js';
