@@ -1,2 +1,3 @@
 // Registers every backend this build has: cpu-js always; native ones register factories that load lazily.
 import './cpu-js/index.js';
+import './cuda/index.js';
