@@ -3,6 +3,7 @@
 // fused kernel (or when fused ops are switched off, which the tests do to check the fallbacks).
 import type { Backend } from '../../backend/backend.js';
 import { ShapeError, TesseraError } from '../../errors.js';
+import { autocastTarget } from '../autocast.js';
 import { isFloat } from '../dtype.js';
 import { normAxis, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -194,7 +195,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   if (mask && !isFloat(mask.dtype)) mask = where(mask, 0, -Infinity);
   const be = q.backend;
   if (fused(be, 'attention') && Dv === D) {
-    const Q = dense(q), K = dense(k), V = dense(v);
+    // autocast (see ../autocast.ts): q, k, v and the output in the half type; the mask stays float32
+    const ac = autocastTarget(be, [q.dtype, k.dtype, v.dtype]);
+    const prep = (t: Tensor) => (ac ? t.to(ac).contiguous() : dense(t));
+    const Q = prep(q), K = prep(k), V = prep(v);
     let maskArg;
     if (mask) {
       const m = mask.dtype === 'float32' ? mask : mask.to('float32');
@@ -204,7 +208,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     const args = { q: Q.storage, k: K.storage, v: V.storage, shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false };
     const r = be.attention!(args);
     const out = Tensor.record(Tensor.fromStorage(r.out, [B, H, Tq, D], be), 'attention', [Q, K, V], (g) => {
-      const G = dense(g);
+      const G = ac ? g.to(ac).contiguous() : dense(g);
       const d = be.attentionBackward!(args, r, G.storage);
       return [Tensor.fromStorage(d.dq, Q.shape, be), Tensor.fromStorage(d.dk, K.shape, be), Tensor.fromStorage(d.dv, V.shape, be)];
     });

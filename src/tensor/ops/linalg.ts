@@ -3,6 +3,7 @@
 import type { Activation, Layout } from '../../backend/backend.js';
 import { ShapeError } from '../../errors.js';
 import { promoteTypes, type DType } from '../dtype.js';
+import { autocastTarget } from '../autocast.js';
 import { broadcastLayout, broadcastShapes, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
@@ -34,11 +35,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 1 && b.ndim === 1) return matmul(a.unsqueeze(0), b.unsqueeze(1)).reshape([]);
   if (a.ndim === 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
   if (b.ndim === 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
+  // autocast (see ../autocast.ts): compute in the half type on the casted inputs
+  const ac = autocastTarget(a.backend, [a.dtype, b.dtype]);
+  if (ac && (a.dtype !== ac || b.dtype !== ac)) return matmul(a.to(ac), b.to(ac));
   const out = rawMatmul(a, b);
-  return Tensor.record(out, 'matmul', [a, b], (g) => [
-    a.requiresGrad ? sumTo(matmul(g, b.transpose(-2, -1)), a.shape) : null,
-    b.requiresGrad ? sumTo(matmul(a.transpose(-2, -1), g), b.shape) : null,
-  ]);
+  return Tensor.record(out, 'matmul', [a, b], (g0) => {
+    // gradients keep the output's dtype (a bf16 product gets bf16 gradient products)
+    const g = g0.dtype === out.dtype ? g0 : g0.to(out.dtype);
+    return [
+      a.requiresGrad ? sumTo(matmul(g, b.transpose(-2, -1)), a.shape) : null,
+      b.requiresGrad ? sumTo(matmul(a.transpose(-2, -1), g), b.shape) : null,
+    ];
+  });
 }
 
 /**
@@ -49,11 +57,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activati
   const inF = weight.dim(-1), outF = weight.dim(0);
   if (x.dim(-1) !== inF) throw new ShapeError(`linear: input of shape ${shapeStr(x.shape)} does not match weight of shape ${shapeStr(weight.shape)} (in_features ${inF})`);
   if (bias && (bias.ndim !== 1 || bias.dim(0) !== outF)) throw new ShapeError(`linear: bias of shape ${shapeStr(bias.shape)} does not match ${outF} output features`);
+  const ac = autocastTarget(x.backend, bias ? [x.dtype, weight.dtype, bias.dtype] : [x.dtype, weight.dtype]);
+  if (ac && (x.dtype !== ac || weight.dtype !== ac || (bias && bias.dtype !== ac))) {
+    return linear(x.to(ac), weight.to(ac), bias ? bias.to(ac) : bias, activation);
+  }
   const lead = x.shape.slice(0, -1);
   const x2 = x.reshape([-1, inF]);
   const pre = activation === 'none' ? null : rawMatmul(x2, weight.transpose(0, 1), 'none', bias ?? undefined);
   const y2 = pre ? applyActivation(pre, activation) : rawMatmul(x2, weight.transpose(0, 1), 'none', bias ?? undefined);
-  const out = Tensor.record(y2, 'linear', [x2, weight, bias ?? null], (g) => {
+  const out = Tensor.record(y2, 'linear', [x2, weight, bias ?? null], (g0) => {
+    const g = g0.dtype === y2.dtype ? g0 : g0.to(y2.dtype);
     const gz = pre ? activationGrad(pre, g, activation) : g;
     return [
       x2.requiresGrad ? matmul(gz, weight) : null,
