@@ -1,6 +1,5 @@
-// Tokenizer benchmark: one-thread encode throughput (MB/s, tokens/s) of the BERT WordPiece and GPT-2
-// byte-level BPE fixture tokenizers, encoding a text file line by line (as Hugging Face's figures in
-// speed.json were measured), and the time to train an 8,000-token vocabulary of each on the same text.
+// Tokenizer benchmark: one-thread, line-by-line encode throughput (MB/s, tokens/s) of the BERT WordPiece
+// and GPT-2 BPE fixture tokenizers, and the time to train an 8,000-token vocabulary of each.
 // Usage: node dist/bench/tokenizers.js [--input train.txt] [--vocab-size 8000]
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,7 +1,6 @@
-// Learning BPE merges from word counts, following HF's BpeTrainer (tokenizers/src/models/bpe/trainer.rs):
-// special tokens first, then the alphabet sorted by code point, then merges of the most frequent pair
-// (ties: the smaller pair of ids) until the vocabulary is full. WordPiece training is this with a "##"
-// continuing-subword prefix, as in HF's WordPieceTrainer.
+// Learning BPE merges from word counts as HF's BpeTrainer does (models/bpe/trainer.rs): special tokens,
+// the alphabet by code point, then the most frequent pair (ties: smaller ids) until the vocabulary is
+// full. WordPiece training is this with a "##" prefix on non-initial symbols (HF's WordPieceTrainer).
 import { TesseraError } from '../errors.js';
 
 /** Options of {@link learnBpe}. */

@@ -1,8 +1,6 @@
-// The tokenizers and texts of the Hugging Face cross-check: tokenizers Tessera builds or trains and
-// saves (added tokens with every flag, truncation and padding, prefix spaces with offset trimming,
-// trained WordPiece and BPE, character tokenizers), and random strings of hard characters.
-// Run directly (`node dist/test/tokenizers/crosscheck-tokenizers.js DIR`) it writes them to DIR for
-// test/fixtures/tokenizers/crosscheck/hf_encode.py, which records what HF tokenizers makes of them.
+// The tokenizers (saved by Tessera: added-token flags, truncation, padding, prefix spaces, trained,
+// char-level) and hard random texts of the HF cross-check. Run directly with a directory, it writes
+// them there for test/fixtures/tokenizers/crosscheck/hf_encode.py.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
