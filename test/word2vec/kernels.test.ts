@@ -2,7 +2,14 @@
 // softmax) against the same step worked out by hand below, on both the TypeScript and the SIMD row ops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXP_TABLE, Lcg, TrainingKernel, type HuffmanTree, type KernelModel } from '../../src/models/word2vec/index.js';
+import {
+  EXP_TABLE,
+  Lcg,
+  TrainingKernel,
+  unigramRunsFromTable,
+  type HuffmanTree,
+  type KernelModel,
+} from '../../src/models/word2vec/index.js';
 import { jsRowOps, simdRowOps, type RowOps } from '../../src/models/word2vec/rowops.js';
 import { createSharedMemory, instantiateSimd } from '../../src/models/word2vec/simd.js';
 
@@ -69,7 +76,7 @@ function setup(opts: { cbow: boolean; hs: boolean; simd: boolean; unigram?: numb
     syn1: opts.hs ? fill(syn1, v - 1) : null,
     syn1neg: opts.hs ? null : fill(syn1neg, vocabSize),
     huffman: opts.hs ? HUFFMAN : null,
-    unigram: opts.hs ? null : Int32Array.from(opts.unigram ?? [1]),
+    unigram: opts.hs ? null : unigramRunsFromTable(Int32Array.from(opts.unigram ?? [1]), vocabSize),
     negative: opts.hs ? 0 : 1,
     window: 1,
     cbow: opts.cbow,
@@ -239,7 +246,7 @@ test('both row-op implementations agree on a long random step sequence', () => {
     a.syn0[i] = b.syn0[i] = rand() / dim;
     a.syn1neg[i] = b.syn1neg[i] = rand() / dim;
   }
-  const unigram = Int32Array.from({ length: 1000 }, (_, i) => i % v);
+  const unigram = unigramRunsFromTable(Int32Array.from({ length: 1000 }, (_, i) => Math.floor((i * v) / 1000)), v);
   const kernelOf = (m: typeof a, ops: RowOps) =>
     new TrainingKernel(
       { dim, vocabSize: v, syn0: m.syn0, syn1: null, syn1neg: m.syn1neg, huffman: null, unigram, negative: 5, window: 4, cbow: false },

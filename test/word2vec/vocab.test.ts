@@ -6,11 +6,13 @@ import {
   CorpusReader,
   Token,
   Vocab,
+  buildUnigramRuns,
   buildUnigramTable,
   openCorpus,
+  unigramAt,
   subsampleThresholds,
 } from '../../src/models/word2vec/index.js';
-import { tempDir, writeFile } from './util.js';
+import { tempDir, testRandom, writeFile } from './util.js';
 
 const dir = tempDir();
 const decoder = new TextDecoder();
@@ -101,4 +103,22 @@ test('unigram table: word w fills a share count^0.75 / sum count^0.75', () => {
   const expected = [1000, 8000, 27000, 64000];
   for (let w = 0; w < 4; w++) assert.ok(Math.abs(seen[w] - expected[w]) <= 2, `word ${w}: ${seen[w]}`);
   for (let i = 1; i < table.length; i++) assert.ok(table[i] >= table[i - 1], 'ids fill the table in order');
+});
+
+test('the unigram table held as runs gives the entry of the filled table at every index', () => {
+  const rand = testRandom(5);
+  const cases: [string, Float64Array, number][] = [
+    ['zipf', Float64Array.from({ length: 300 }, (_, i) => Math.floor(5000 / (i + 1)) + 5), 100_000],
+    ['</s> with count 0', Float64Array.from([0, 5, 3, 1]), 1000],
+    // shares far below 1 / size: the C loop moves one word per index and never reaches the last words
+    ['tiny shares', Float64Array.from([1e6, ...Array.from({ length: 500 }, () => 1)]), 1000],
+    ['random', Float64Array.from({ length: 2000 }, () => 1 + Math.floor(rand() ** 4 * 1e5)).sort((a, b) => b - a), 1_000_000],
+  ];
+  for (const [name, counts, size] of cases) {
+    const table = buildUnigramTable(counts, size);
+    const runs = buildUnigramRuns(counts, size);
+    for (let x = 0; x < size; x++) {
+      if (unigramAt(runs, x) !== table[x]) assert.fail(`${name}: index ${x} gives ${unigramAt(runs, x)}, the table ${table[x]}`);
+    }
+  }
 });

@@ -27,7 +27,15 @@ export {
 } from './kernels.js';
 export { resolveTrainOptions, type ResolvedTrainOptions, type Word2VecProgress, type Word2VecTrainOptions } from './options.js';
 export { Lcg } from './random.js';
-export { DEFAULT_UNIGRAM_TABLE_SIZE, buildUnigramTable, subsampleThresholds } from './sampling.js';
+export {
+  DEFAULT_UNIGRAM_TABLE_SIZE,
+  buildUnigramRuns,
+  buildUnigramTable,
+  subsampleThresholds,
+  unigramAt,
+  unigramRunsFromTable,
+  type UnigramRuns,
+} from './sampling.js';
 export { decayedAlpha } from './thread.js';
 export { initInputVectors, trainWord2Vec, type Word2VecTrainResult, type Word2VecTrainStats } from './trainer.js';
 export { COSMUL_EPSILON, WordVectors, type QueryOptions, type ScoredWord } from './vectors.js';

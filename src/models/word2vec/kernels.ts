@@ -5,6 +5,7 @@
 import type { HuffmanTree } from './huffman.js';
 import type { Lcg } from './random.js';
 import { jsRowOps, type RowOps } from './rowops.js';
+import { unigramAt, type UnigramRuns } from './sampling.js';
 
 /** Entries of the sigmoid table. */
 export const EXP_TABLE_SIZE = 1000;
@@ -44,8 +45,8 @@ export interface KernelModel {
   syn1neg: Float32Array | null;
   /** Huffman codes (hierarchical softmax), or null. */
   huffman: HuffmanTree | null;
-  /** Unigram^0.75 table of word ids (negative sampling), or null. */
-  unigram: Int32Array | null;
+  /** The unigram^0.75 table negatives are drawn from (as runs), or null. */
+  unigram: UnigramRuns | null;
   /** Negative samples per positive (0: none). */
   negative: number;
   /** Maximum window (the actual window is shrunk at random per position). */
@@ -74,7 +75,7 @@ export class TrainingKernel {
   private readonly points: Int32Array;
   private readonly lengths: Uint8Array;
   private readonly codeStride: number;
-  private readonly unigram: Int32Array;
+  private readonly unigram: UnigramRuns;
   private readonly negative: number;
   private readonly hs: boolean;
   private readonly window: number;
@@ -96,9 +97,9 @@ export class TrainingKernel {
     this.points = model.huffman?.points ?? new Int32Array(0);
     this.lengths = model.huffman?.lengths ?? new Uint8Array(0);
     this.codeStride = model.huffman?.maxLength ?? 0;
-    this.unigram = model.unigram ?? new Int32Array(1);
+    this.unigram = model.unigram ?? { tableSize: 1, starts: new Int32Array(2), bucketSize: 1, buckets: new Int32Array(2) };
     this.negative = model.syn1neg && model.unigram ? model.negative : 0;
-    this.targets = new Int32Array(this.negative + 1);
+    this.targets = new Int32Array(Math.max(1, 2 * model.window * this.negative));
     this.window = model.window;
     this.cbow = model.cbow;
     this.vocabSize = model.vocabSize;
@@ -124,14 +125,16 @@ export class TrainingKernel {
     const syn0 = this.syn0;
     const neu1e = this.neu1e;
     const word = sen[pos];
-    for (let a = b; a < window * 2 + 1 - b; a++) {
+    const lo = Math.max(b, window - pos);
+    const hi = Math.min(window * 2 + 1 - b, len - pos + window); // context offsets a in [lo, hi), a != window
+    if (this.negative > 0) this.drawNegatives(hi - lo - (lo <= window && window < hi ? 1 : 0));
+    let drawn = 0;
+    for (let a = lo; a < hi; a++) {
       if (a === window) continue;
-      const c = pos - window + a;
-      if (c < 0 || c >= len) continue;
-      const l1 = sen[c] * dim;
+      const l1 = sen[pos - window + a] * dim;
       neu1e.fill(0);
       if (this.hs) this.hierarchicalSoftmax(syn0, l1, word, alpha);
-      if (this.negative > 0) this.negativeSampling(syn0, l1, word, alpha);
+      if (this.negative > 0) this.negativeSampling(syn0, l1, word, alpha, drawn++ * this.negative);
       this.ops.axpy(syn0, l1, neu1e, 0, 1, dim);
     }
   }
@@ -157,7 +160,10 @@ export class TrainingKernel {
     if (cw === 0) return;
     this.ops.divide(neu1, cw, dim);
     if (this.hs) this.hierarchicalSoftmax(neu1, 0, word, alpha);
-    if (this.negative > 0) this.negativeSampling(neu1, 0, word, alpha);
+    if (this.negative > 0) {
+      this.drawNegatives(1);
+      this.negativeSampling(neu1, 0, word, alpha, 0);
+    }
     // The error goes to every context word unscaled (cbow_mean=1 as in word2vec.c and gensim).
     for (let a = b; a < window * 2 + 1 - b; a++) {
       if (a === window) continue;
@@ -168,30 +174,36 @@ export class TrainingKernel {
   }
 
   /**
-   * Negative sampling for hidden vector `h = hv[ho, ho + D)` and target `word`: one positive and
-   * `negative` draws from the unigram table (draws of `</s>` are replaced by a uniform word, draws of
-   * the target itself are skipped). Updates syn1neg and accumulates the input gradient into neu1e.
+   * Draws `groups` x `negative` targets from the unigram table into `targets`, in word2vec.c's order
+   * (a draw of `</s>` becomes next_random % (V - 1) + 1). word2vec.c interleaves the same draws with the
+   * updates; drawing them first lets their memory reads overlap.
    */
-  negativeSampling(hv: Float32Array, ho: number, word: number, alpha: number): void {
+  drawNegatives(groups: number): void {
+    const rng = this.rng;
+    const unigram = this.unigram;
+    const tableSize = unigram.tableSize;
+    const targets = this.targets;
+    const n = groups * this.negative;
+    for (let i = 0; i < n; i++) {
+      rng.next();
+      let target = unigramAt(unigram, rng.shr16Mod(tableSize));
+      if (target === 0) target = rng.mod(this.vocabSize - 1) + 1;
+      targets[i] = target;
+    }
+  }
+
+  /**
+   * Negative sampling for hidden vector `hv[ho, ho + D)` and target `word`: the positive, then the
+   * `negative` targets drawn at `targets[first...]` (a draw of the word itself is skipped). Updates
+   * syn1neg and accumulates the input gradient into neu1e.
+   */
+  negativeSampling(hv: Float32Array, ho: number, word: number, alpha: number, first: number): void {
     const dim = this.dim;
     const syn1neg = this.syn1neg;
     const neu1e = this.neu1e;
-    const rng = this.rng;
-    const unigram = this.unigram;
-    const tableSize = unigram.length;
-    const negative = this.negative;
     const targets = this.targets;
-    // Draw every negative first (the same draws in the same order as word2vec.c, which interleaves
-    // them with the updates): the table reads are then independent and their cache misses overlap.
-    targets[0] = word;
-    for (let d = 1; d <= negative; d++) {
-      rng.next();
-      let target = unigram[rng.shr16Mod(tableSize)];
-      if (target === 0) target = rng.mod(this.vocabSize - 1) + 1;
-      targets[d] = target;
-    }
-    for (let d = 0; d <= negative; d++) {
-      const target = targets[d];
+    for (let d = 0; d <= this.negative; d++) {
+      const target = d === 0 ? word : targets[first + d - 1];
       if (d > 0 && target === word) continue;
       const label = d === 0 ? 1 : 0;
       const l2 = target * dim;

@@ -8,7 +8,7 @@ import { buildHuffmanTree } from './huffman.js';
 import type { KernelModel, KernelScratch } from './kernels.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type Word2VecTrainOptions } from './options.js';
 import { Lcg } from './random.js';
-import { buildUnigramTable, subsampleThresholds } from './sampling.js';
+import { buildUnigramRuns, subsampleThresholds } from './sampling.js';
 import { createSharedMemory, simdModule, type SharedWasmMemory } from './simd.js';
 import { decayedAlpha, type SharedCounters, type ThreadConfig } from './thread.js';
 import { WordVectors } from './vectors.js';
@@ -39,6 +39,8 @@ export interface Word2VecTrainStats {
   setupSeconds: number;
   /** Seconds of training (threads running). */
   trainSeconds: number;
+  /** CPU seconds the process used while training (all threads; less disturbed by other load than wall time). */
+  trainCpuSeconds: number;
   /** epochs * trainWords / trainSeconds. */
   wordsPerSec: number;
   /** wordsPerSec / threads. */
@@ -131,7 +133,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
     syn1: weights.syn1,
     syn1neg: weights.syn1neg,
     huffman: opts.hs ? buildHuffmanTree(vocab.counts, true) : null,
-    unigram: opts.negative > 0 ? buildUnigramTable(vocab.counts, opts.negativeTableSize, true) : null,
+    unigram: opts.negative > 0 ? buildUnigramRuns(vocab.counts, opts.negativeTableSize, true) : null,
     negative: opts.negative,
     window: opts.window,
     cbow: opts.cbow,
@@ -148,6 +150,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
 
   const totalWords = opts.epochs * vocab.trainWords;
   const trainStart = performance.now();
+  const cpuStart = process.cpuUsage();
   const report = () => {
     if (!options.onProgress) return;
     const wordsDone = Math.min(Number(counters.words[0]), totalWords);
@@ -193,6 +196,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
     if (timer) clearInterval(timer);
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   counters.alpha[0] = decayedAlpha(Math.fround(opts.alpha), Number(counters.words[0]), opts.epochs, vocab.trainWords);
   report();
   const wordsPerSec = trainSeconds > 0 ? totalWords / trainSeconds : 0;
@@ -207,6 +211,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
       threads: opts.threads,
       setupSeconds,
       trainSeconds,
+      trainCpuSeconds: (cpu.user + cpu.system) / 1e6,
       wordsPerSec,
       wordsPerSecPerThread: wordsPerSec / opts.threads,
       simd: weights.memory !== null,

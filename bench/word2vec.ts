@@ -1,0 +1,181 @@
+// word2vec benchmark: trains CBOW and skip-gram with word2vec.c's default settings (size 100, window 5,
+// sample 1e-3, negative 5, hs 0, min-count 5, iter 5, alpha 0.05 CBOW / 0.025 skip-gram) for each thread
+// count, and prints JSON with words/s in total and per thread (and per CPU second, which other load on the
+// machine disturbs less), plus analogy / word-pair scores when evaluation files are given.
+//   node dist/bench/word2vec.js [--corpus FILE] [--questions FILE] [--similarity FILE ...]
+//        [--threads 1,2] [--models cbow,skipgram] [--epochs 5] [--words 10000000]
+// Without --corpus it writes a synthetic Zipf-distributed corpus (~10M words) to a temporary file.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  evaluateAnalogyFile,
+  evaluateWordPairsFile,
+  trainWord2Vec,
+  type Word2VecTrainResult,
+} from '../src/models/word2vec/index.js';
+
+interface BenchArgs {
+  corpus?: string;
+  questions?: string;
+  similarity: string[];
+  threads: number[];
+  models: ('cbow' | 'skipgram')[];
+  epochs: number;
+  words: number;
+}
+
+function fail(message: string): never {
+  throw new Error(`bench word2vec: ${message}`);
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const cores = os.availableParallelism();
+  const args: BenchArgs = { similarity: [], threads: [...new Set([1, cores])], models: ['cbow', 'skipgram'], epochs: 5, words: 10_000_000 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i] ?? fail(`${flag} needs a value`);
+    const count = (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`${flag} must be a positive integer (got '${v}')`);
+      return n;
+    };
+    if (flag === '--corpus') args.corpus = value();
+    else if (flag === '--questions') args.questions = value();
+    else if (flag === '--similarity') args.similarity.push(value());
+    else if (flag === '--threads') args.threads = value().split(',').map(count);
+    else if (flag === '--epochs') args.epochs = count(value());
+    else if (flag === '--words') args.words = count(value());
+    else if (flag === '--models') {
+      args.models = value().split(',').map((m) => (m === 'cbow' || m === 'skipgram' ? m : fail(`unknown model '${m}' (cbow, skipgram)`)));
+    } else fail(`unknown option ${flag}`);
+  }
+  for (const f of [args.corpus, args.questions, ...args.similarity]) {
+    if (f !== undefined && !fs.existsSync(f)) fail(`file not found: ${f}`);
+  }
+  return args;
+}
+
+/**
+ * Writes `words` words drawn from a Zipf(1) law over `vocab` pseudo-words, in lines of 10-39 words, with
+ * a fixed-seed generator. The frequency profile (and so subsampling and the unigram table) looks like text;
+ * the co-occurrences carry no meaning, so it measures speed only.
+ */
+export function writeZipfCorpus(path: string, words: number, vocab = 100_000): void {
+  const cdf = new Float64Array(vocab);
+  let total = 0;
+  for (let r = 0; r < vocab; r++) cdf[r] = total += 1 / (r + 1);
+  for (let r = 0; r < vocab; r++) cdf[r] /= total;
+  const names: string[] = [];
+  for (let r = 0; r < vocab; r++) {
+    let w = '';
+    for (let x = r + 26; x > 0; x = Math.floor(x / 26)) w += String.fromCharCode(97 + (x % 26));
+    names.push(w);
+  }
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const fd = fs.openSync(path, 'w');
+  try {
+    let written = 0;
+    let chunk: string[] = [];
+    while (written < words) {
+      const len = 10 + Math.floor(rand() * 30);
+      const line: string[] = [];
+      for (let i = 0; i < len; i++) {
+        const u = rand();
+        let lo = 0;
+        let hi = vocab - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid] < u) lo = mid + 1;
+          else hi = mid;
+        }
+        line.push(names[lo]);
+      }
+      written += len;
+      chunk.push(line.join(' '));
+      if (chunk.length >= 10_000) {
+        fs.writeSync(fd, `${chunk.join('\n')}\n`);
+        chunk = [];
+      }
+    }
+    fs.writeSync(fd, `${chunk.join('\n')}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function scores(result: Word2VecTrainResult, args: BenchArgs): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (args.questions) {
+    const a = evaluateAnalogyFile(result.vectors, args.questions, { restrictVocab: 30000 });
+    out.analogy = {
+      file: args.questions,
+      total: a.total,
+      semantic: a.semantic,
+      syntactic: a.syntactic,
+      sections: a.sections.map((s) => ({ section: s.section, accuracy: s.accuracy, correct: s.correct, seen: s.seen })),
+    };
+  }
+  if (args.similarity.length > 0) {
+    out.similarity = args.similarity.map((file) => ({ file, ...evaluateWordPairsFile(result.vectors, file) }));
+  }
+  return out;
+}
+
+/** Runs the benchmark and prints (and returns) its JSON report. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<unknown> {
+  const args = parseArgs(argv);
+  let corpus = args.corpus;
+  let synthetic: string | undefined;
+  if (corpus === undefined) {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), 'tessera-w2v-bench-'));
+    corpus = join(dir, 'zipf.txt');
+    process.stderr.write(`bench word2vec: no --corpus given; writing a synthetic Zipf corpus of ${args.words} words to ${corpus}\n`);
+    writeZipfCorpus(corpus, args.words);
+    synthetic = corpus;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  const runs: Record<string, unknown>[] = [];
+  for (const model of args.models) {
+    let last: Word2VecTrainResult | undefined;
+    for (const threads of args.threads) {
+      process.stderr.write(`bench word2vec: ${model}, ${threads} thread(s)...\n`);
+      const r = await trainWord2Vec({ corpus, architecture: model, threads, epochs: args.epochs });
+      const words = r.stats.epochs * r.stats.trainWords;
+      runs.push({
+        model,
+        threads,
+        wordsPerSec: Math.round(r.stats.wordsPerSec),
+        wordsPerSecPerThread: Math.round(r.stats.wordsPerSecPerThread),
+        wordsPerCpuSec: Math.round(words / r.stats.trainCpuSeconds),
+        trainSeconds: Number(r.stats.trainSeconds.toFixed(2)),
+        setupSeconds: Number(r.stats.setupSeconds.toFixed(2)),
+        simd: r.stats.simd,
+        vocabSize: r.stats.vocabSize,
+        corpusWords: r.stats.trainWords,
+      });
+      last = r;
+    }
+    if (last && (args.questions || args.similarity.length > 0)) {
+      runs.push({ model, threads: args.threads[args.threads.length - 1], scores: scores(last, args) });
+    }
+  }
+  const report = {
+    benchmark: 'word2vec',
+    corpus: synthetic ? { synthetic: true, words: args.words } : { file: corpus },
+    settings: { size: 100, window: 5, sample: 1e-3, negative: 5, hs: 0, minCount: 5, epochs: args.epochs, alpha: { cbow: 0.05, skipgram: 0.025 } },
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+    runs,
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}
