@@ -73,7 +73,7 @@ async function buildWithCompiler(include) {
   const avx2 = ['-mavx2', '-mfma'];
   const haveAvx512 = probe(avx512), haveAvx2 = probe(avx2);
   const defs = ['-DNODE_GYP_MODULE_NAME=tessera_native', ...(haveAvx512 ? ['-DTESSERA_HAVE_AVX512'] : []), ...(haveAvx2 ? ['-DTESSERA_HAVE_AVX2'] : [])];
-  const common = ['-std=c++20', '-O3', '-fPIC', '-fno-math-errno', '-fvisibility=hidden', `-I${include}`, `-I${srcDir}`, ...defs];
+  const common = ['-std=c++20', '-O3', '-fPIC', '-fno-math-errno', '-fno-trapping-math', '-fvisibility=hidden', `-I${include}`, `-I${srcDir}`, ...defs];
   const sources = readdirSync(srcDir).filter((f) => f.endsWith('.cc'))
     .filter((f) => !(f.endsWith('_avx512.cc') && !haveAvx512) && !(f.endsWith('_avx2.cc') && !haveAvx2));
   const { spawn } = await import('node:child_process');

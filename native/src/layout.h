@@ -1,6 +1,7 @@
 // Strided layouts (shape, strides, offset in elements) as the TypeScript side encodes them, bounds checks
 // against a storage, dimension collapsing and a threaded row walker shared by the elementwise kernels.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -99,18 +100,44 @@ struct Walk {
 constexpr int64_t kParallelGrain = 32768;
 
 /**
- * Calls fn(rowIndex, offsets[NOP], rowLen) for every row of the walk, rows split over threads when the
- * total exceeds kParallelGrain elements. Row r of a contiguous output starts at r * rowLen.
+ * Calls fn(rowIndex, offsets[NOP], len) for every row of the walk (or piece of a long row: then the offsets
+ * point at the piece and len is its length), split over threads when the total exceeds kParallelGrain
+ * elements. Offsets advance by an odometer within a thread's range, so there is no division per row.
  */
 template <int NOP, typename F>
 void forEachRow(const Walk<NOP>& w, F&& fn) {
   const int64_t rows = w.rows(), len = w.rowLen();
-  const int64_t grain = len >= kParallelGrain ? 1 : kParallelGrain / len;
-  parallelFor(rows, grain, [&](int64_t b, int64_t e, int) {
-    int64_t off[NOP];
+  // rows longer than a grain are cut into pieces, so a few long rows still spread over the threads
+  const int64_t pieces = len > 2 * kParallelGrain ? (len + kParallelGrain - 1) / kParallelGrain : 1;
+  const int64_t pieceLen = (len + pieces - 1) / pieces;
+  const int64_t units = rows * pieces;
+  const int64_t grain = pieces > 1 ? 1 : std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, len));
+  parallelFor(units, grain, [&](int64_t b, int64_t e, int) {
+    if (pieces > 1) {
+      for (int64_t u = b; u < e; u++) {
+        const int64_t r = u / pieces, j0 = (u % pieces) * pieceLen, n = std::min(pieceLen, len - j0);
+        int64_t off[NOP];
+        w.rowOffsets(r, off);
+        for (int o = 0; o < NOP; o++) off[o] += j0 * w.innerStride(o);
+        fn(r, off, n);
+      }
+      return;
+    }
+    int64_t off[NOP], idx[kMaxDims];
+    w.rowOffsets(b, off);
+    int64_t rem = b;
+    for (int i = w.nd - 2; i >= 0; i--) {
+      idx[i] = rem % w.shape[i];
+      rem /= w.shape[i];
+    }
     for (int64_t r = b; r < e; r++) {
-      w.rowOffsets(r, off);
       fn(r, off, len);
+      for (int i = w.nd - 2; i >= 0; i--) {
+        for (int o = 0; o < NOP; o++) off[o] += w.strides[o][i];
+        if (++idx[i] < w.shape[i]) break;
+        for (int o = 0; o < NOP; o++) off[o] -= w.strides[o][i] * w.shape[i];
+        idx[i] = 0;
+      }
     }
   });
 }

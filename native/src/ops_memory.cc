@@ -174,6 +174,13 @@ TESSERA_FN(isReleased) {
 
 TESSERA_FN(liveBytesFn) { return napi::makeNumber(a.env, static_cast<double>(liveBytes())); }
 
+TESSERA_FN(cachedBytesFn) { return napi::makeNumber(a.env, static_cast<double>(cachedBytes())); }
+
+TESSERA_FN(emptyCacheFn) {
+  emptyCache();
+  return napi::undefinedValue(a.env);
+}
+
 }  // namespace
 
 void initMemoryOps(napi_env env, napi_value exports) {
@@ -187,6 +194,8 @@ void initMemoryOps(napi_env env, napi_value exports) {
   napi::exportFunction(env, exports, "release", release);
   napi::exportFunction(env, exports, "isReleased", isReleased);
   napi::exportFunction(env, exports, "liveBytes", liveBytesFn);
+  napi::exportFunction(env, exports, "cachedBytes", cachedBytesFn);
+  napi::exportFunction(env, exports, "emptyCache", emptyCacheFn);
 }
 
 }  // namespace tessera

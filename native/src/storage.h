@@ -1,5 +1,7 @@
 // Native storages: one aligned host block of one dtype, owned by a JS object through a napi external whose
-// finalizer frees it (release() frees it earlier). The device field is the seam for CUDA storages.
+// finalizer frees it (release() frees it earlier). Freed blocks of 64 KiB and more go to a size-class cache
+// (capped by TESSERA_CPU_CACHE_MB, default 1024) so the next op's output skips the page faults of fresh
+// memory. The device field is the seam for CUDA storages.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +18,7 @@ struct Buffer {
   void* data = nullptr;
   int64_t length = 0;  // elements
   size_t bytes = 0;
+  size_t capacity = 0;  // bytes of the block behind data (its size class in the cache)
   DType dtype = DType::F32;
   int device = 0;      // 0: host memory; CUDA builds use other values
   bool released = false;
@@ -29,5 +32,9 @@ Buffer* allocBuffer(DType dtype, int64_t length, bool zero);
 void freeBufferData(Buffer* b);
 /** Bytes of live native storage (for tests and memory reports). */
 int64_t liveBytes();
+/** Bytes of freed blocks kept for reuse. */
+int64_t cachedBytes();
+/** Returns every cached block to the system. */
+void emptyCache();
 
 }  // namespace tessera

@@ -49,12 +49,16 @@ class Pool {
     insideParallel = true;
     fn(0);
     insideParallel = false;
-    while (pending_.load(std::memory_order_acquire) != 0) {
+    // spin briefly, then yield: on an oversubscribed machine spinning would steal the core from the very
+    // worker being waited for
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
 #if defined(__x86_64__)
-      __builtin_ia32_pause();
-#else
-      std::this_thread::yield();
+      if (spins < 4000) {
+        __builtin_ia32_pause();
+        continue;
+      }
 #endif
+      std::this_thread::yield();
     }
     job_ = nullptr;
   }

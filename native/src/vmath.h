@@ -11,9 +11,20 @@ namespace tessera::vm {
 inline float asFloat(int32_t i) { return std::bit_cast<float>(i); }
 inline int32_t asInt(float f) { return std::bit_cast<int32_t>(f); }
 
+inline float absf(float x) { return asFloat(asInt(x) & 0x7fffffff); }
+inline float copysignf(float mag, float sign) {
+  return asFloat((asInt(mag) & 0x7fffffff) | (asInt(sign) & static_cast<int32_t>(0x80000000u)));
+}
+
+/** Round to nearest even for |x| < 2^22 (adding 1.5 * 2^23 pushes the fraction out), a form that vectorises. */
+inline float roundNearest(float x) { return (x + 12582912.0f) - 12582912.0f; }
+
+/** Round half to even for any float (values of 2^23 and above are already integers). */
+inline float roundEven(float x) { return absf(x) < 8388608.0f ? copysignf(roundNearest(absf(x)), x) : x; }
+
 inline float expf(float x) {
   const float xc = x > 88.72283f ? 88.72283f : (x < -87.33654f ? -87.33654f : x);
-  const float n = __builtin_roundevenf(xc * 1.44269504088896341f);
+  const float n = roundNearest(xc * 1.44269504088896341f);
   float r = xc - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
   // e^r on [-ln2/2, ln2/2]
@@ -58,14 +69,10 @@ inline float logf(float x) {
   float r = m + y + fe * 0.693359375f;
   r = x == __builtin_inff() ? x : r;
   r = x == 0.0f ? -__builtin_inff() : r;
-  r = (x < 0.0f || x != x) ? __builtin_nanf("") : r;
+  r = ((x < 0.0f) | (x != x)) ? __builtin_nanf("") : r;
   return r;
 }
 
-inline float absf(float x) { return asFloat(asInt(x) & 0x7fffffff); }
-inline float copysignf(float mag, float sign) {
-  return asFloat((asInt(mag) & 0x7fffffff) | (asInt(sign) & static_cast<int32_t>(0x80000000u)));
-}
 
 inline float tanhf(float x) {
   const float a = absf(x);

@@ -28,6 +28,8 @@ export interface NativeAddon {
   release(h: Handle): void;
   isReleased(h: Handle): boolean;
   liveBytes(): number;
+  cachedBytes(): number;
+  emptyCache(): void;
   matmul(a: Handle, al: Float64Array, b: Handle, bl: Float64Array, bias: Handle | null, act: number): Handle;
   map(op: number, x: Handle, l: Float64Array, a: number, b: number): Handle;
   binary(op: number, a: Handle, al: Float64Array, b: Handle, bl: Float64Array): Handle;

@@ -42,3 +42,13 @@ export function measureFmaPeak() {
 export function nativeLiveBytes(): number {
   return nativeAvailable() ? loadAddon().liveBytes() : 0;
 }
+
+/** Bytes of freed native blocks kept for reuse (capped by TESSERA_CPU_CACHE_MB, default 1024). */
+export function nativeCachedBytes(): number {
+  return nativeAvailable() ? loadAddon().cachedBytes() : 0;
+}
+
+/** Returns the native block cache to the system. */
+export function emptyNativeCache(): void {
+  if (nativeAvailable()) loadAddon().emptyCache();
+}
