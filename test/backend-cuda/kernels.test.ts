@@ -1,0 +1,381 @@
+// Every cuda primitive and fused kernel against the cpu-js reference on the same seeded data: strided,
+// transposed and broadcast layouts, every dtype path, forward and backward, float32 tolerances (bf16 and
+// TF32 by relative error). Skips where no GPU is present.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  arange, cat, conv2d, crossEntropy, embedding, getBackend, layerNorm, linear, logSoftmax, manualSeed, matmul, optim,
+  randn, scaledDotProductAttention, setFusedOps, softmax, tensor, where, lstmCell, TesseraError, type Tensor,
+} from '../../src/index.js';
+import { setAllowTF32 } from '../../src/backend/cuda/index.js';
+import { assertClose } from '../helpers/assert.js';
+import { DUT, pair, randomData, randomInts, relError, skipDut } from './util.js';
+
+const opts = { skip: skipDut };
+const F32 = { atol: 2e-5, rtol: 2e-5 };
+
+/** Runs fn on the device under test and on cpu-js with the same host inputs, and compares every output. */
+function same(name: string, fn: (dev: string) => Tensor | Tensor[], tol: { atol?: number; rtol?: number } = F32): void {
+  const got = [fn(DUT)].flat();
+  const want = [fn('cpu-js')].flat();
+  assert.equal(got.length, want.length);
+  got.forEach((g, i) => {
+    assert.equal(g.dtype, want[i]!.dtype, `${name} #${i}: dtype`);
+    assertClose(g, want[i]!, { ...tol, name: `${name} #${i}` });
+  });
+}
+
+const data = (n: number, seed: number, lo = -2, hi = 2) => randomData(n, seed, lo, hi);
+const on = (dev: string, d: Float32Array | Int32Array, shape: number[], dtype?: 'float32' | 'int32' | 'int64' | 'bfloat16') =>
+  tensor(d, { shape, device: dev, dtype: dtype ?? (d instanceof Int32Array ? 'int32' : 'float32') });
+
+test('unary maps over a transposed view, float32', opts, () => {
+  const x = data(7 * 9, 1);
+  const ops: [string, (t: Tensor) => Tensor][] = [
+    ['neg', (t) => t.neg()], ['exp', (t) => t.exp()], ['log', (t) => t.abs().add(0.1).log()], ['sqrt', (t) => t.abs().sqrt()],
+    ['rsqrt', (t) => t.abs().add(0.5).rsqrt()], ['tanh', (t) => t.tanh()], ['sigmoid', (t) => t.sigmoid()], ['relu', (t) => t.relu()],
+    ['gelu', (t) => t.gelu()], ['geluTanh', (t) => t.gelu('tanh')], ['erf', (t) => t.erf()], ['sin', (t) => t.sin()], ['cos', (t) => t.cos()],
+    ['square', (t) => t.square()], ['reciprocal', (t) => t.add(3).reciprocal()], ['sign', (t) => t.sign()], ['floor', (t) => t.floor()],
+    ['ceil', (t) => t.ceil()], ['round', (t) => t.mul(2).round()], ['addScalar', (t) => t.add(2.5)], ['mulScalar', (t) => t.mul(-1.5)],
+    ['pow3', (t) => t.pow(3)], ['pow.5', (t) => t.abs().pow(0.5)], ['clamp', (t) => t.clamp(-0.5, 0.75)], ['clampLo', (t) => t.clamp(0)],
+  ];
+  for (const [name, f] of ops) same(name, (dev) => f(on(dev, x, [7, 9]).transpose(0, 1)));
+});
+
+test('bf16 and int maps and binary ops keep their dtype', opts, () => {
+  const x = data(64, 2), y = data(64, 3);
+  same('bf16 exp', (dev) => on(dev, x, [8, 8]).to('bfloat16').exp(), { atol: 0, rtol: 8e-3 });
+  same('bf16 add', (dev) => on(dev, x, [8, 8]).to('bfloat16').add(on(dev, y, [8, 8]).to('bfloat16')), { atol: 0, rtol: 8e-3 });
+  same('bf16 mul broadcast', (dev) => on(dev, x, [8, 8]).to('bfloat16').mul(on(dev, y.subarray(0, 8), [8]).to('bfloat16')), { atol: 0, rtol: 8e-3 });
+  const xi = randomInts(60, 50, 4), yi = randomInts(60, 50, 5);
+  same('int32 add', (dev) => on(dev, xi, [6, 10]).add(on(dev, yi, [6, 10])));
+  same('int32 neg/abs', (dev) => on(dev, xi, [6, 10]).add(-25).abs());
+  same('int64 mul scalar', (dev) => on(dev, xi, [60], 'int64').mul(3));
+  same('int64 max', (dev) => on(dev, xi, [6, 10], 'int64').maximum(on(dev, yi, [6, 10], 'int64')));
+});
+
+test('binary ops broadcast (4,1,5) with (3,1); comparisons and logic give bool', opts, () => {
+  const a = data(20, 4), b = data(3, 5, 0.5, 2);
+  const A = (dev: string) => on(dev, a, [4, 1, 5]), B = (dev: string) => on(dev, b, [3, 1]);
+  same('add', (dev) => A(dev).add(B(dev)));
+  same('sub', (dev) => A(dev).sub(B(dev)));
+  same('mul', (dev) => A(dev).mul(B(dev)));
+  same('div', (dev) => A(dev).div(B(dev)));
+  same('pow', (dev) => B(dev).pow(A(dev)));
+  same('maximum', (dev) => A(dev).maximum(B(dev)));
+  same('minimum', (dev) => A(dev).minimum(B(dev)));
+  for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const) same(op, (dev) => A(dev)[op](B(dev)));
+  same('and/or/not', (dev) => [A(dev).gt(0).logicalAnd(B(dev).lt(1)), A(dev).gt(0).logicalOr(B(dev).lt(1)), A(dev).gt(0).logicalNot()]);
+  same('where', (dev) => where(A(dev).gt(0), A(dev), B(dev)));
+  same('maskedFill', (dev) => A(dev).maskedFill(A(dev).lt(-0.5), -1e4));
+});
+
+test('casts between every dtype pair follow the reference (truncation, rounding to nearest even, bool)', opts, () => {
+  const x = Float32Array.from([1.5, -2.7, 0, 3.0078125, 65504, -0.4, 7.9, 1e-3]);
+  const dtypes = ['float32', 'bfloat16', 'float16', 'int32', 'int64', 'uint8', 'bool'] as const;
+  for (const from of dtypes) {
+    for (const to of dtypes) {
+      same(`${from}->${to}`, (dev) => on(dev, x, [8]).abs().to(from).to(to));
+    }
+  }
+});
+
+test('copies into strided views: cat, narrow backward, non-contiguous copies', opts, () => {
+  const a = data(24, 6), b = data(12, 7);
+  same('cat 1', (dev) => cat([on(dev, a, [4, 6]).transpose(0, 1), on(dev, b, [2, 6]).transpose(0, 1)], 1));
+  same('cat int', (dev) => cat([on(dev, randomInts(6, 9, 1), [6]), on(dev, randomInts(4, 9, 2), [4])]));
+  same('narrow grad', (dev) => {
+    const x = on(dev, a, [4, 6]).requiresGrad_();
+    x.narrow(1, 2, 3).mul(on(dev, b.subarray(0, 12), [4, 3])).sum().backward();
+    return x.grad!;
+  });
+  same('contiguous of a permuted 4-D view', (dev) => on(dev, data(2 * 3 * 4 * 5, 8), [2, 3, 4, 5]).permute(2, 0, 3, 1).contiguous());
+  same('expand then contiguous', (dev) => on(dev, a.subarray(0, 6), [1, 6]).expand([5, 6]).contiguous());
+});
+
+test('reductions over any axes, split paths for few outputs, NaN and ties', opts, () => {
+  const big = data(3000 * 70, 9);
+  for (const axes of [[0], [1], [0, 1]]) {
+    same(`sum ${axes}`, (dev) => on(dev, big, [3000, 70]).sum(axes), { atol: 2e-3, rtol: 1e-4 });
+    same(`max ${axes}`, (dev) => on(dev, big, [3000, 70]).max(axes));
+    same(`min ${axes}`, (dev) => on(dev, big, [3000, 70]).min(axes));
+  }
+  same('sum of a transposed view', (dev) => on(dev, big, [3000, 70]).transpose(0, 1).sum(1), { atol: 2e-3, rtol: 1e-4 });
+  same('mean keepdim over (0, 2) of 4-D', (dev) => on(dev, data(2 * 3 * 4 * 5, 10), [2, 3, 4, 5]).mean([0, 2], true), { atol: 1e-5, rtol: 1e-5 });
+  same('sum over (1, 3) of 4-D', (dev) => on(dev, data(2 * 3 * 4 * 5, 11), [2, 3, 4, 5]).sum([1, 3]), { atol: 1e-5, rtol: 1e-5 });
+  same('prod', (dev) => {
+    const be = getBackend(dev);
+    const x = on(dev, data(40, 12, 0.5, 1.5), [4, 10]).transpose(0, 1);
+    const s = be.reduce('prod', x.storage, x.layout, [1]);
+    return tensor(be.toHost(s, { shape: [10], strides: [1], offset: 0 }) as Float32Array, { device: 'cpu-js' });
+  }, { atol: 1e-6, rtol: 1e-5 });
+  same('argmax/argmin', (dev) => [on(dev, big, [3000, 70]).argmax(1), on(dev, big, [3000, 70]).argmin(0), on(dev, big, [3000, 70]).argmax()]);
+  same('argmax ties pick the first index', (dev) => on(dev, Float32Array.from([1, 3, 3, 2, 5, 5, 5, 0]), [2, 4]).argmax(1));
+  same('NaN propagates through max and wins argmax', (dev) => {
+    const x = on(dev, Float32Array.from([1, NaN, 3, 2, 5, 0]), [2, 3]);
+    return [x.max(1), x.argmax(1)];
+  });
+  same('bf16 sum keeps bf16', (dev) => on(dev, data(512, 13), [4, 128]).to('bfloat16').sum(1), { atol: 1e-3, rtol: 1e-2 });
+  same('int and bool sums', (dev) => [on(dev, randomInts(100, 10, 3), [10, 10]).sum(0), on(dev, data(100, 14), [10, 10]).gt(0).sum(1)]);
+  same('variance', (dev) => on(dev, big, [3000, 70]).var(0), { atol: 1e-5, rtol: 1e-4 });
+});
+
+test('matmul: transposes, batches, broadcast batch, 4-D permuted views, bias epilogue, gradients', opts, () => {
+  const tol = { atol: 1e-4, rtol: 1e-4 };
+  const A = data(64 * 96, 20), B = data(96 * 80, 21);
+  same('a @ b', (dev) => matmul(on(dev, A, [64, 96]), on(dev, B, [96, 80])), tol);
+  same('a^T @ b', (dev) => matmul(on(dev, A, [96, 64]).transpose(0, 1), on(dev, B, [96, 80])), tol);
+  same('a @ b^T', (dev) => matmul(on(dev, A, [64, 96]), on(dev, B, [80, 96]).transpose(0, 1)), tol);
+  same('a^T @ b^T', (dev) => matmul(on(dev, A, [96, 64]).T, on(dev, B, [80, 96]).T), tol);
+  same('batched', (dev) => matmul(on(dev, data(5 * 32 * 48, 22), [5, 32, 48]), on(dev, data(5 * 48 * 16, 23), [5, 48, 16])), tol);
+  same('broadcast rhs (folded into one GEMM)', (dev) => matmul(on(dev, data(5 * 32 * 48, 22), [5, 32, 48]), on(dev, data(48 * 16, 24), [48, 16])), tol);
+  same('broadcast lhs', (dev) => matmul(on(dev, data(32 * 48, 25), [32, 48]), on(dev, data(5 * 48 * 16, 23), [5, 48, 16])), tol);
+  same('4-D permuted (attention layout)', (dev) => {
+    const q = on(dev, data(2 * 8 * 3 * 16, 26), [2, 8, 3, 16]).permute(0, 2, 1, 3); // (B, H, T, D) view of (B, T, H, D)
+    const k = on(dev, data(2 * 8 * 3 * 16, 27), [2, 8, 3, 16]).permute(0, 2, 3, 1); // (B, H, D, T)
+    return matmul(q, k);
+  }, tol);
+  same('vector cases', (dev) => [matmul(on(dev, A.subarray(0, 96), [96]), on(dev, B, [96, 80])), matmul(on(dev, A, [64, 96]), on(dev, B.subarray(0, 96), [96]))], tol);
+  same('linear with bias (cuBLASLt epilogue)', (dev) => linear(on(dev, data(10 * 96, 28), [2, 5, 96]), on(dev, B, [80, 96]), on(dev, data(80, 29), [80])), tol);
+  same('linear + gelu', (dev) => linear(on(dev, data(10 * 96, 28), [10, 96]), on(dev, B, [80, 96]), on(dev, data(80, 29), [80]), 'gelu'), tol);
+  same('matmul gradients', (dev) => {
+    const a = on(dev, A, [64, 96]).requiresGrad_(), b = on(dev, B, [96, 80]).requiresGrad_();
+    matmul(a, b).mul(on(dev, data(64 * 80, 30), [64, 80])).sum().backward();
+    return [a.grad!, b.grad!];
+  }, { atol: 1e-3, rtol: 1e-4 });
+  same('linear gradients', (dev) => {
+    const x = on(dev, data(6 * 96, 31), [6, 96]).requiresGrad_(), w = on(dev, B, [80, 96]).requiresGrad_(), b = on(dev, data(80, 29), [80]).requiresGrad_();
+    linear(x, w, b, 'relu').square().sum().backward();
+    return [x.grad!, w.grad!, b.grad!];
+  }, { atol: 2e-3, rtol: 1e-4 });
+});
+
+test('matmul epilogue activations in the backend call', opts, () => {
+  for (const activation of ['relu', 'gelu', 'geluTanh'] as const) {
+    same(activation, (dev) => {
+      const be = getBackend(dev);
+      const a = on(dev, data(12 * 40, 32), [12, 40]), b = on(dev, data(40 * 24, 33), [40, 24]), bias = on(dev, data(24, 34), [24]);
+      const s = be.matmul(a.storage, a.layout, b.storage, b.layout, { bias: bias.storage, activation });
+      return tensor(be.toHost(s, { shape: [12, 24], strides: [24, 1], offset: 0 }) as Float32Array, { shape: [12, 24], device: 'cpu-js' });
+    }, { atol: 1e-4, rtol: 1e-4 });
+  }
+});
+
+test('bf16 matmul within bf16 tolerance of float32; TF32 when allowed', opts, () => {
+  const a = data(256 * 512, 40), b = data(512 * 128, 41);
+  const ref = matmul(on('cpu-js', a, [256, 512]), on('cpu-js', b, [512, 128])).toArray();
+  const y = matmul(on(DUT, a, [256, 512]).to('bfloat16'), on(DUT, b, [512, 128]).to('bfloat16'));
+  assert.equal(y.dtype, 'bfloat16');
+  const e = relError(y.toArray(), ref);
+  assert.ok(e < 1e-2 && e > 0, `bf16 relative error ${e}`);
+  if (DUT === 'cuda') {
+    setAllowTF32(true);
+    try {
+      const t = matmul(on(DUT, a, [256, 512]), on(DUT, b, [512, 128]));
+      const et = relError(t.toArray(), ref);
+      assert.ok(et < 5e-3, `tf32 relative error ${et}`);
+    } finally {
+      setAllowTF32(false);
+    }
+    const f = relError(matmul(on(DUT, a, [256, 512]), on(DUT, b, [512, 128])).toArray(), ref);
+    assert.ok(f < 1e-6, `float32 relative error ${f}`);
+  }
+});
+
+test('embedding lookup and its backward (repeated ids), gather and scatter', opts, () => {
+  const W = data(50 * 16, 50), ids = randomInts(28, 50, 51);
+  ids[3] = ids[4] = ids[20] = 7;
+  same('embedding fwd/bwd', (dev) => {
+    const w = on(dev, W, [50, 16]).requiresGrad_();
+    const e = embedding(w, on(dev, ids, [4, 7], 'int64'));
+    e.mul(on(dev, data(4 * 7 * 16, 52), [4, 7, 16])).sum().backward();
+    return [e, w.grad!];
+  });
+  same('indexSelect axis 1 of a transposed view', (dev) => on(dev, W, [50, 16]).T.indexSelect(1, on(dev, Int32Array.from([3, 0, 49, 3]), [4])));
+  same('gather and its backward', (dev) => {
+    const x = on(dev, data(6 * 10, 53), [6, 10]).requiresGrad_();
+    const g = x.gather(1, on(dev, randomInts(6 * 4, 10, 54), [6, 4], 'int64'));
+    g.mul(on(dev, data(24, 55), [6, 4])).sum().backward();
+    return [g, x.grad!];
+  });
+});
+
+test('out-of-range ids: host-known ids fail at the call with the reference message', opts, () => {
+  const w = on(DUT, data(3 * 2, 60), [3, 2]);
+  assert.throws(() => w.indexSelect(0, tensor([3], { dtype: 'int32', device: DUT })), (e: Error) => e instanceof TesseraError && /index 3 is out of range .* size 3/.test(e.message));
+  assert.throws(() => w.indexSelect(0, tensor([0, -1], { dtype: 'int64', device: DUT })), /index -1 is out of range/);
+  assert.throws(() => crossEntropy(tensor([[1, 2]], { device: DUT }), tensor([2], { dtype: 'int64', device: DUT })), /target 2 is out of range for 2 classes/);
+  // ignored targets are not range errors
+  assert.doesNotThrow(() => crossEntropy(tensor([[1, 2], [0, 1]], { device: DUT }), tensor([1, -100], { dtype: 'int64', device: DUT })).item());
+});
+
+test('ids computed on the device are checked there and reported at the next read', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const w = on(DUT, data(5 * 4, 61), [5, 4]);
+  const ids = arange(0, 3, 1, { device: DUT }).add(4).mul(2); // 8, 10, 12 from device arithmetic
+  const out = w.indexSelect(0, ids);
+  assert.throws(() => out.toArray(), (e: Error) => e instanceof TesseraError && /indexSelect: index (8|10|12) is out of range for a dimension of size 5 \(found on the device/.test(e.message));
+  // the device keeps working
+  assert.deepEqual(tensor([1, 2], { device: DUT }).add(1).toList(), [2, 3]);
+});
+
+test('conv2d (unfold + matmul) forward and backward', opts, () => {
+  same('conv2d', (dev) => {
+    const x = on(dev, data(2 * 3 * 9 * 8, 70), [2, 3, 9, 8]).requiresGrad_();
+    const w = on(dev, data(4 * 3 * 3 * 2, 71), [4, 3, 3, 2]).requiresGrad_();
+    const b = on(dev, data(4, 72), [4]).requiresGrad_();
+    const y = conv2d(x, w, b, [2, 1], [1, 0]);
+    y.mul(on(dev, data(y.size, 73), y.shape)).sum().backward();
+    return [y, x.grad!, w.grad!, b.grad!];
+  }, { atol: 1e-4, rtol: 1e-4 });
+  same('patch embedding (16x16 stride 16)', (dev) => conv2d(on(dev, data(2 * 3 * 32 * 32, 74), [2, 3, 32, 32]), on(dev, data(8 * 3 * 16 * 16, 75), [8, 3, 16, 16]), null, 16), { atol: 2e-4, rtol: 1e-4 });
+});
+
+test('the generator: seeded, restorable, with the right moments', opts, () => {
+  manualSeed(5);
+  const a = randn([1000], { device: DUT }).toArray();
+  manualSeed(5);
+  const b = randn([1000], { device: DUT }).toArray();
+  assert.deepEqual(a, b);
+  const be = getBackend(DUT);
+  const state = be.getRngState();
+  const c = randn([999], { device: DUT }).toArray();
+  be.setRngState(state);
+  assert.deepEqual(randn([999], { device: DUT }).toArray(), c);
+  const n = 200_000;
+  const u = tensor(be.toHost(be.random('uniform', n, 0, 1), { shape: [n], strides: [1], offset: 0 }) as Float32Array);
+  const un = u.toArray();
+  assert.ok(un.every((v) => v >= 0 && v < 1));
+  assert.ok(Math.abs(u.mean().item() - 0.5) < 0.01);
+  const g = randn([n], { device: DUT });
+  assert.ok(Math.abs(g.mean().item()) < 0.01, `normal mean ${g.mean().item()}`);
+  assert.ok(Math.abs(g.std().item() - 1) < 0.01, `normal std ${g.std().item()}`);
+});
+
+test('fused softmax, log-softmax, layer norm and cross-entropy match the reference, forward and backward', opts, () => {
+  const x = data(37 * 1000, 80, -4, 4);
+  x.fill(-Infinity, 5 * 1000, 6 * 1000); // one fully masked row
+  for (const fn of [softmax, logSoftmax]) {
+    same(fn.name, (dev) => {
+      const t = on(dev, x, [37, 1000]).requiresGrad_();
+      const y = fn(t, -1);
+      y.mul(on(dev, data(37 * 1000, 81), [37, 1000])).sum().backward();
+      return [y, t.grad!];
+    });
+  }
+  same('softmax over axis 0 (moved last)', (dev) => softmax(on(dev, data(300, 82), [30, 10]), 0));
+  same('layerNorm', (dev) => {
+    const t = on(dev, data(50 * 768, 83), [5, 10, 768]).requiresGrad_();
+    const w = on(dev, data(768, 84, 0.5, 1.5), [768]).requiresGrad_(), b = on(dev, data(768, 85), [768]).requiresGrad_();
+    const y = layerNorm(t, [768], w, b, 1e-5);
+    y.mul(on(dev, data(50 * 768, 86), [5, 10, 768])).sum().backward();
+    return [y, t.grad!, w.grad!, b.grad!];
+  }, { atol: 1e-4, rtol: 1e-4 });
+  same('layerNorm without affine', (dev) => layerNorm(on(dev, data(8 * 33, 87), [8, 33]), [33]), { atol: 1e-5, rtol: 1e-4 });
+  const V = 50257, rows = 6;
+  const logits = data(rows * V, 88, -6, 6);
+  const targets = Int32Array.from([5, 50256, -100, 0, 123, 40000]);
+  for (const labelSmoothing of [0, 0.1]) {
+    same(`crossEntropy V=${V} smoothing ${labelSmoothing}`, (dev) => {
+      const l = on(dev, logits, [rows, V]).requiresGrad_();
+      const loss = crossEntropy(l, on(dev, targets, [rows], 'int64'), { labelSmoothing });
+      loss.backward();
+      return [loss, l.grad!];
+    }, { atol: 1e-5, rtol: 1e-4 });
+  }
+  same('crossEntropy sum reduction, int32 targets', (dev) => crossEntropy(on(dev, logits.subarray(0, 3 * 1000), [3, 1000]), on(dev, Int32Array.from([1, 2, 999]), [3]), { reduction: 'none' }), { atol: 1e-5, rtol: 1e-5 });
+  // the composed fallbacks on the device agree with its fused kernels
+  const fusedLoss = crossEntropy(on(DUT, logits, [rows, V]), on(DUT, targets, [rows], 'int64')).item();
+  setFusedOps(false);
+  try {
+    const composed = crossEntropy(on(DUT, logits, [rows, V]), on(DUT, targets, [rows], 'int64')).item();
+    assert.ok(Math.abs(composed - fusedLoss) < 1e-4, `composed ${composed} vs fused ${fusedLoss}`);
+  } finally {
+    setFusedOps(true);
+  }
+});
+
+function attentionCase(dev: string, B: number, H: number, Tq: number, Tk: number, D: number, o: { mask?: 'padding' | 'additive'; causal?: boolean; probs?: boolean; seed?: number }) {
+  const s = o.seed ?? 90;
+  const q = on(dev, data(B * H * Tq * D, s), [B, H, Tq, D]).requiresGrad_();
+  const k = on(dev, data(B * H * Tk * D, s + 1), [B, H, Tk, D]).requiresGrad_();
+  const v = on(dev, data(B * H * Tk * D, s + 2), [B, H, Tk, D]).requiresGrad_();
+  let mask: Tensor | null = null;
+  if (o.mask === 'padding') {
+    const keep = new Int32Array(B * Tk).fill(1);
+    for (let b = 0; b < B; b++) for (let j = Tk - 1 - b * 3; j < Tk; j++) if (j >= 1) keep[b * Tk + j] = 0;
+    mask = on(dev, keep, [B, 1, 1, Tk]).gt(0);
+  } else if (o.mask === 'additive') {
+    mask = on(dev, data(B * Tq * Tk, s + 3, -3, 0), [B, 1, Tq, Tk]);
+  }
+  const r = scaledDotProductAttention(q, k, v, { mask, causal: o.causal ?? false, returnProbs: o.probs ?? false });
+  r.out.mul(on(dev, data(B * H * Tq * D, s + 4), [B, H, Tq, D])).sum().backward();
+  return [r.out, q.grad!, k.grad!, v.grad!, ...(r.probs ? [r.probs] : [])];
+}
+
+test('fused attention: padding and additive masks, causal with a cached prefix, head dims 8 to 160, gradients', opts, () => {
+  const tol = { atol: 1e-4, rtol: 1e-4 };
+  same('D=16 padding mask', (dev) => attentionCase(dev, 2, 3, 70, 70, 16, { mask: 'padding', probs: true }), tol);
+  same('D=8 causal', (dev) => attentionCase(dev, 1, 2, 33, 33, 8, { causal: true }), tol);
+  same('causal, Tq < Tk (decoding with a cache)', (dev) => attentionCase(dev, 2, 2, 5, 9, 16, { causal: true, probs: true }), tol);
+  same('D=64 additive mask + causal, T=130', (dev) => attentionCase(dev, 1, 2, 130, 130, 64, { mask: 'additive', causal: true }), { atol: 2e-4, rtol: 1e-4 });
+  same('D=100 (not a multiple of 16)', (dev) => attentionCase(dev, 1, 1, 40, 72, 100, {}), { atol: 2e-4, rtol: 1e-4 });
+  same('D=160 (composed above the fused kernel)', (dev) => attentionCase(dev, 1, 2, 20, 24, 160, { mask: 'padding', causal: true, probs: true }), { atol: 2e-4, rtol: 1e-4 });
+});
+
+test('attention dropout: the keep rate, the 1/(1-p) scale, and the same draws in the backward', opts, () => {
+  // one key: every probability is 1, so out = keep * v / (1 - p)
+  const p = 0.25, T = 4096;
+  const v = tensor(new Float32Array(8).fill(2), { shape: [1, 1, 1, 8], device: DUT });
+  const q = tensor(new Float32Array(T * 8).fill(0.1), { shape: [1, 1, T, 8], device: DUT });
+  const k = tensor(new Float32Array(8).fill(0.1), { shape: [1, 1, 1, 8], device: DUT });
+  const out = scaledDotProductAttention(q, k, v, { dropoutP: p }).out.toArray();
+  let zeros = 0;
+  for (let i = 0; i < T; i++) {
+    const x = out[i * 8]!;
+    if (x === 0) zeros++;
+    else assert.ok(Math.abs(x - 2 / (1 - p)) < 1e-5, `kept value ${x}`);
+  }
+  assert.ok(Math.abs(zeros / T - p) < 0.03, `dropped fraction ${zeros / T}`);
+  // with the generator state fixed, attention with dropout is a deterministic function: finite differences agree
+  const be = getBackend(DUT);
+  const state = be.getRngState();
+  const B = 1, H = 2, Tq = 12, D = 8;
+  const qd = data(B * H * Tq * D, 95), kd = data(B * H * Tq * D, 96), vd = data(B * H * Tq * D, 97), wd = data(B * H * Tq * D, 98);
+  const f = (qq: Tensor) => {
+    be.setRngState(state);
+    return scaledDotProductAttention(qq, on(DUT, kd, [B, H, Tq, D]), on(DUT, vd, [B, H, Tq, D]), { dropoutP: 0.3, causal: true }).out.mul(on(DUT, wd, [B, H, Tq, D])).sum();
+  };
+  const qv = on(DUT, qd, [B, H, Tq, D]).requiresGrad_();
+  f(qv).backward();
+  const grad = qv.grad!.toArray();
+  const dir = data(qd.length, 99);
+  let analytic = 0;
+  for (let i = 0; i < dir.length; i++) analytic += grad[i]! * dir[i]!;
+  const eps = 1e-2;
+  const plus = f(on(DUT, Float32Array.from(qd, (x, i) => x + eps * dir[i]!), [B, H, Tq, D])).item();
+  const minus = f(on(DUT, Float32Array.from(qd, (x, i) => x - eps * dir[i]!), [B, H, Tq, D])).item();
+  const numeric = (plus - minus) / (2 * eps);
+  assert.ok(Math.abs(analytic - numeric) < 1e-2 * Math.max(1, Math.abs(numeric)), `directional derivative: autograd ${analytic} vs finite difference ${numeric}`);
+});
+
+test('AdamW steps (one multi-tensor launch per step) match the reference', opts, () => {
+  same('adamw', (dev) => {
+    const ps = [on(dev, data(100, 110), [10, 10]), on(dev, data(7, 111), [7]), on(dev, data(3000, 112), [3000])].map((t) => t.requiresGrad_());
+    const opt = new optim.AdamW(ps, { lr: 1e-2, weightDecay: 0.1 });
+    for (let step = 0; step < 3; step++) {
+      opt.zeroGrad();
+      ps.map((p, i) => p.square().mul(i + 1).sum()).reduce((a, b) => a.add(b)).backward();
+      opt.step();
+    }
+    return ps.map((p) => p.detach());
+  }, { atol: 1e-6, rtol: 1e-5 });
+});
+
+test('LSTM cell forward and backward', opts, () => {
+  same('lstmCell', (dev) => {
+    const g = on(dev, data(3 * 4 * 5, 120), [3, 20]).requiresGrad_(), c = on(dev, data(15, 121), [3, 5]).requiresGrad_();
+    const r = lstmCell(g, c);
+    r.h.mul(2).add(r.c.square()).sum().backward();
+    return [r.h, r.c, g.grad!, c.grad!];
+  });
+});
