@@ -3,6 +3,7 @@
 // x 2). Prints a table and writes JSON (--out FILE, default bench-gemm.json).
 //   node dist/bench/gemm.js [--sizes 64,128,...] [--threads N] [--out FILE]
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { contiguousLayout, type Backend } from '../src/backend/backend.js';
 import { getNumThreads, measureFmaPeak, nativeAvailable, nativeInfo, setNumThreads } from '../src/backend/cpu/index.js';
@@ -12,10 +13,14 @@ import { TesseraError } from '../src/errors.js';
 export interface GemmRow {
   n: number;
   threads: number;
+  /** 2 n^3 / wall time. */
   gflops: number;
   /** Fraction of the FP32 FMA peak of `threads` cores. */
   ofPeak: number;
   msPerGemm: number;
+  /** 2 n^3 / (CPU time / threads): the rate on `threads` cores of its own, unaffected by other processes. */
+  gflopsCpu: number;
+  ofPeakCpu: number;
 }
 
 export interface GemmBenchResult {
@@ -29,6 +34,8 @@ export interface GemmBenchResult {
   peakGflopsPerCore: number;
   peakGflopsAllCores: number;
   peakFormula: string;
+  /** 1-minute load average of the machine when the run ended (other processes competing for the cores). */
+  loadAverage: number;
   rows: GemmRow[];
 }
 
@@ -37,30 +44,35 @@ function option(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** Best-of timing: repeats until `minMs` has passed (at least 2 timed runs after a warm-up). */
-function timeGemm(be: Backend, n: number): number {
+/**
+ * Wall and CPU milliseconds per GEMM, each the best over samples of at least 25 ms (after a warm-up). CPU time
+ * is the process's (all its threads): on a machine shared with other work, wall time counts the moments our
+ * threads wait for a core, CPU time does not.
+ */
+function timeGemm(be: Backend, n: number): { wallMs: number; cpuMs: number } {
   const fill = new Float32Array(n * n);
   for (let i = 0; i < fill.length; i++) fill[i] = ((i * 7919) % 1000) / 1000 - 0.5;
   const a = be.fromHost(fill, 'float32'), b = be.fromHost(fill, 'float32');
   const l = contiguousLayout([n, n]);
-  const once = () => {
-    const t0 = performance.now();
-    const c = be.matmul(a, l, b, l);
-    const ms = performance.now() - t0;
-    be.release?.(c);
-    return ms;
-  };
+  const once = () => be.release?.(be.matmul(a, l, b, l));
   once();
-  let best = Infinity, total = 0, runs = 0;
-  while (runs < 2 || (total < 400 && runs < 200)) {
-    const ms = once();
-    best = Math.min(best, ms);
-    total += ms;
-    runs++;
+  let wallMs = Infinity, cpuMs = Infinity, spent = 0, samples = 0;
+  while (samples < 3 || (spent < 600 && samples < 50)) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    let runs = 0;
+    do {
+      once();
+      runs++;
+    } while (performance.now() - t0 < 25);
+    const wall = performance.now() - t0, cpu = process.cpuUsage(c0);
+    wallMs = Math.min(wallMs, wall / runs);
+    cpuMs = Math.min(cpuMs, (cpu.user + cpu.system) / 1000 / runs);
+    spent += wall;
+    samples++;
   }
   be.release?.(a);
   be.release?.(b);
-  return best;
+  return { wallMs, cpuMs };
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<GemmBenchResult> {
@@ -83,10 +95,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gemm
     for (const n of sizes) {
       for (const threads of allThreads > 1 ? [1, allThreads] : [1]) {
         setNumThreads(threads);
-        const ms = timeGemm(be, n);
-        const gflops = (2 * n ** 3) / (ms * 1e6);
-        rows.push({ n, threads, gflops, ofPeak: gflops / (perCore.value * threads), msPerGemm: ms });
-        console.log(`gemm ${String(n).padStart(5)}  ${threads} thread${threads > 1 ? 's' : ' '}  ${gflops.toFixed(1).padStart(7)} GFLOP/s  ${(100 * gflops / (perCore.value * threads)).toFixed(1).padStart(5)}% of peak`);
+        const { wallMs, cpuMs } = timeGemm(be, n);
+        const gflops = (2 * n ** 3) / (wallMs * 1e6), gflopsCpu = (2 * n ** 3) / ((cpuMs / threads) * 1e6);
+        const peakT = perCore.value * threads;
+        rows.push({ n, threads, gflops, ofPeak: gflops / peakT, msPerGemm: wallMs, gflopsCpu, ofPeakCpu: gflopsCpu / peakT });
+        console.log(`gemm ${String(n).padStart(5)}  ${threads} thread${threads > 1 ? 's' : ' '}  ${gflops.toFixed(1).padStart(7)} GFLOP/s ${(100 * gflops / peakT).toFixed(1).padStart(5)}% of peak` +
+          `   (per CPU-second: ${gflopsCpu.toFixed(1).padStart(7)} GFLOP/s ${(100 * gflopsCpu / peakT).toFixed(1).padStart(5)}%)`);
       }
     }
   } finally {
@@ -95,14 +109,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gemm
   const after = measureFmaPeak();
   // the clock of a shared or turbo-boosting machine moves: the peak is the higher of the two measurements
   const peak = after.peakGflopsPerCore > before.peakGflopsPerCore ? after : before;
-  for (const r of rows) r.ofPeak = r.gflops / (peak.peakGflopsPerCore * r.threads);
+  for (const r of rows) {
+    r.ofPeak = r.gflops / (peak.peakGflopsPerCore * r.threads);
+    r.ofPeakCpu = r.gflopsCpu / (peak.peakGflopsPerCore * r.threads);
+  }
   const result: GemmBenchResult = {
     bench: 'gemm', isa: info.isa, kernel: info.gemmKernel, cores: allThreads, ghz: peak.ghz, fmaUnits: peak.fmaUnits, lanes: peak.lanes,
     peakGflopsPerCore: peak.peakGflopsPerCore, peakGflopsAllCores: peak.peakGflopsPerCore * allThreads,
     peakFormula: `${allThreads} cores x ${peak.ghz.toFixed(2)} GHz x ${peak.fmaUnits} FMA units x ${peak.lanes} lanes x 2 = ${(peak.peakGflopsPerCore * allThreads).toFixed(1)} GFLOP/s`,
+    loadAverage: loadavg()[0]!,
     rows,
   };
-  console.log(`peak: ${result.peakFormula} (clock measured ${before.ghz.toFixed(2)} GHz before, ${after.ghz.toFixed(2)} GHz after)`);
+  console.log(`peak: ${result.peakFormula} (clock measured ${before.ghz.toFixed(2)} GHz before, ${after.ghz.toFixed(2)} GHz after; load average ${result.loadAverage.toFixed(2)})`);
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(`wrote ${out}`);
   return result;

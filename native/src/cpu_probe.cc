@@ -4,10 +4,21 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <ctime>
 
 #include "cpu_features.h"
 
 namespace tessera {
+
+double threadCpuSeconds() {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+#else
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#endif
+}
 
 namespace {
 
@@ -18,9 +29,9 @@ double measureGhz() {
   for (int rep = 0; rep < 3; rep++) {
     uint64_t x = 0;
     const uint64_t n = 100000000ULL;
-    auto t0 = std::chrono::steady_clock::now();
+    const double t0 = threadCpuSeconds();
     for (uint64_t i = 0; i < n; i++) asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double s = threadCpuSeconds() - t0;
     best = std::fmax(best, 4.0 * n / s / 1e9);
   }
   return best;

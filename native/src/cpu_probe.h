@@ -13,6 +13,8 @@ struct PeakEstimate {
 };
 
 PeakEstimate estimatePeak();
+/** Seconds of CPU time this thread has run (so probes are not skewed by other processes sharing the core). */
+double threadCpuSeconds();
 /** Sustained GFLOP/s of independent FMA chains, one thread (per ISA file). */
 double fmaProbeAvx512(double seconds);
 double fmaProbeAvx2(double seconds);

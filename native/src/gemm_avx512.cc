@@ -2,8 +2,6 @@
 // Compiled with -mavx512f -mfma; only called when the CPU reports AVX-512F.
 #include <immintrin.h>
 
-#include <chrono>
-
 #include "cpu_probe.h"
 #include "gemm.h"
 
@@ -58,7 +56,7 @@ double fmaProbeAvx512(double seconds) {
   const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
   const int64_t iters = 1 << 20;
   int64_t done = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  const double t0 = threadCpuSeconds();
   double s = 0;
   do {
     for (int64_t k = 0; k < iters; k++) {
@@ -66,7 +64,7 @@ double fmaProbeAvx512(double seconds) {
       for (int i = 0; i < 12; i++) acc[i] = _mm512_fmadd_ps(acc[i], m, c);
     }
     done += iters;
-    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    s = threadCpuSeconds() - t0;
   } while (s < seconds);
   alignas(64) float lanes[16];
   float sink = 0;
