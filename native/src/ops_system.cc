@@ -4,6 +4,7 @@
 #include "cpu_features.h"
 #include "cpu_probe.h"
 #include "gemm.h"
+#include "gemm_bf16.h"
 #include "napi_util.h"
 #include "ops.h"
 #include "threadpool.h"
@@ -49,6 +50,8 @@ TESSERA_FN(info) {
   napi_value o = napi::makeObject(a.env);
   napi::setProp(a.env, o, "isa", str(a.env, isaName(activeIsa())));
   napi::setProp(a.env, o, "gemmKernel", str(a.env, gemmKernel().name));
+  const Bf16Kernel* bk = bf16Kernel();
+  napi::setProp(a.env, o, "bf16GemmKernel", str(a.env, bk ? bk->name : "widen-to-f32"));
   napi::setProp(a.env, o, "threads", napi::makeNumber(a.env, numThreads()));
   napi::setProp(a.env, o, "avx2Fma", boolean(a.env, f.avx2Fma));
   napi::setProp(a.env, o, "avx512f", boolean(a.env, f.avx512f));

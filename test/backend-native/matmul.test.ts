@@ -7,7 +7,10 @@ import { after, test } from 'node:test';
 import { contiguousLayout, type Activation, type Layout } from '../../src/backend/backend.js';
 import { getNumThreads, nativeAvailable, nativeInfo, setNativeIsa, setNumThreads } from '../../src/backend/cpu/index.js';
 import { TesseraError } from '../../src/errors.js';
-import { compareOp, cpu, describeNative, Rand } from './helpers.js';
+import { bf16ToFloat, floatToBf16 } from '../../src/tensor/dtype.js';
+import { linear, tensor } from '../../src/index.js';
+import { withAutocast } from '../../src/tensor/autocast.js';
+import { compareOp, cpu, describeNative, js, Rand, read } from './helpers.js';
 
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 const tolFor = (K: number) => ({ atol: Math.max(1e-6, K * 2e-7), rtol: 1e-5 });
@@ -74,6 +77,40 @@ describeNative('native matmul', () => {
     const bl3: Layout = contiguousLayout([16, 12, 10]);
     compareOp('matmul permuted batch', [{ data: r.floats(16 * 8 * 12), dtype: 'float32' }, { data: r.floats(16 * 12 * 10), dtype: 'float32' }],
       (be, [a, b]) => be.matmul(a!, al3, b!, bl3, { bias: undefined, activation: 'relu' }), TOL);
+  });
+
+  test('bfloat16 operands: f32 accumulation rounded to bf16, with the AVX512-BF16 kernel and the widening path', () => {
+    const r = new Rand(34);
+    const paths = nativeInfo().avx512bf16 && cpuIsas.includes('avx512') ? ['avx512', 'avx2'] : [cpuIsas.at(-1)!];
+    for (const isa of paths) {
+      setNativeIsa(isa as 'avx512' | 'avx2' | 'generic');
+      for (const [M, K, N, ta, tb, act] of [[5, 7, 3, false, false, 'none'], [33, 130, 70, false, true, 'gelu'], [150, 257, 64, true, false, 'relu'], [64, 512, 96, false, false, 'none']] as const) {
+        const A = matLayout(M, K, ta), B = matLayout(K, N, tb);
+        const ah = Uint16Array.from(r.floats(A.size, -1, 1), floatToBf16), bh = Uint16Array.from(r.floats(B.size, -1, 1), floatToBf16);
+        const biasH = Uint16Array.from(r.floats(N, -1, 1), floatToBf16);
+        const got = cpu().matmul(cpu().fromHost(ah, 'bfloat16'), A.l, cpu().fromHost(bh, 'bfloat16'), B.l, { bias: cpu().fromHost(biasH, 'bfloat16'), activation: act });
+        assert.equal(got.dtype, 'bfloat16');
+        const values = Array.from(cpu().toHost(got, contiguousLayout([M * N])) as Uint16Array, bf16ToFloat);
+        const f = (h: Uint16Array) => js().fromHost(Float32Array.from(h, bf16ToFloat), 'float32');
+        const ref = read(js(), js().matmul(f(ah), A.l, f(bh), B.l, { bias: f(biasH), activation: act }), contiguousLayout([M * N]));
+        values.forEach((v, i) => {
+          const e = bf16ToFloat(floatToBf16(ref[i]!));
+          if (!(Math.abs(v - e) <= 2 ** -7 * Math.abs(e) + K * 2e-7)) assert.fail(`bf16 matmul ${isa} ${M}x${K}x${N}: element ${i} is ${v}, expected ${e}`);
+        });
+      }
+    }
+    setNativeIsa(cpuIsas.at(-1) as 'avx512' | 'avx2' | 'generic');
+  });
+
+  test('autocast to bfloat16 runs linear in bf16 on the cpu device', () => {
+    const r = new Rand(35);
+    const x = tensor(Array.from(r.floats(6 * 40, -1, 1)), { device: 'cpu' }).reshape([6, 40]);
+    const w = tensor(Array.from(r.floats(24 * 40, -1, 1)), { device: 'cpu' }).reshape([24, 40]);
+    const b = tensor(Array.from(r.floats(24, -1, 1)), { device: 'cpu' });
+    const y16 = withAutocast('bfloat16', () => linear(x, w, b));
+    assert.equal(y16.dtype, 'bfloat16');
+    const y32 = linear(x, w, b).toArray() as Float32Array;
+    (y16.to('float32').toArray() as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - y32[i]!) <= 0.02 * Math.abs(y32[i]!) + 0.05, `element ${i}: ${v} vs ${y32[i]}`));
   });
 
   test('K = 0 gives the epilogue of zeros; empty M gives an empty result', () => {

@@ -1,9 +1,10 @@
 // The native cpu backend: every Backend method forwards to the C++ addon (SIMD kernels, thread pool), with
 // the same semantics as cpu-js. Results are fresh native storages; the addon runs each op to completion
-// inside the call, a valid implementation of the asynchronous contract.
+// inside the call, a valid implementation of the asynchronous contract. bfloat16 is a compute type: matmul
+// runs on bf16 operands (AVX512-BF16 where present); other ops compute bf16 inputs through float32 copies.
 import { TesseraError } from '../../errors.js';
 import {
-  numel,
+  contiguousLayout, numel,
   type AdamWParams, type AttentionArgs, type AttentionResult, type Backend, type BinaryOp, type Layout, type MapOp,
   type MatmulEpilogue, type ReduceOp, type Storage,
 } from '../backend.js';
@@ -55,9 +56,30 @@ const f64 = (xs: readonly number[]) => Float64Array.from(xs);
 export class NativeCpuBackend implements Backend {
   readonly name = 'cpu';
   readonly device = 'cpu';
-  readonly computeDTypes: readonly DType[] = ['float32', 'int32', 'int64', 'uint8', 'bool'];
+  readonly computeDTypes: readonly DType[] = ['float32', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'];
 
   constructor(private readonly addon: NativeAddon) {}
+
+  /** A float32 storage with the elements of (s, layout) — s itself when it already is one (layout unchanged). */
+  private asF32(s: Storage, layout: Layout): { s: Storage; layout: Layout; temp: boolean } {
+    if (s.dtype === 'float32') return { s, layout, temp: false };
+    return { s: this.copy(s, layout, 'float32'), layout: contiguousLayout(layout.shape), temp: true };
+  }
+
+  /** Float32 copy of a contiguous storage of a half type (the fused ops' inputs), else the storage itself. */
+  private denseF32(s: Storage): Storage {
+    return s.dtype === 'bfloat16' || s.dtype === 'float16' ? this.copy(s, contiguousLayout([s.length]), 'float32') : s;
+  }
+
+  private toBf16(s: Storage): Storage {
+    const out = this.copy(s, contiguousLayout([s.length]), 'bfloat16');
+    this.release(s);
+    return out;
+  }
+
+  private done(...temps: { s: Storage; temp: boolean }[]): void {
+    for (const t of temps) if (t.temp) this.release(t.s);
+  }
 
   private wrap(dtype: DType, length: number, h: Handle): NativeStorage {
     return new NativeStorage(dtype, length, h);
@@ -106,6 +128,12 @@ export class NativeCpuBackend implements Backend {
 
   // --- elementwise ---
   map(op: MapOp, x: Storage, layout: Layout, args: readonly number[] = []): Storage {
+    if (x.dtype === 'bfloat16') {
+      const f = this.asF32(x, layout);
+      const r = this.map(op, f.s, f.layout, args);
+      this.done(f);
+      return r.dtype === 'float32' ? this.toBf16(r) : r;
+    }
     const out: DType = op === 'logicalNot' ? 'bool' : x.dtype;
     const h = this.addon.map(MAP_CODES.get(op)!, handleOf(x, `map ${op}`), encodeLayout(layout), args[0] ?? 0, args[1] ?? 0);
     return this.wrap(out, numel(layout.shape), h);
@@ -113,6 +141,12 @@ export class NativeCpuBackend implements Backend {
 
   binary(op: BinaryOp, a: Storage, aLayout: Layout, b: Storage, bLayout: Layout): Storage {
     if (a.dtype !== b.dtype) throw new TesseraError(`binary ${op}: dtypes ${a.dtype} and ${b.dtype} differ`);
+    if (a.dtype === 'bfloat16') {
+      const fa = this.asF32(a, aLayout), fb = this.asF32(b, bLayout);
+      const r = this.binary(op, fa.s, fa.layout, fb.s, fb.layout);
+      this.done(fa, fb);
+      return r.dtype === 'float32' ? this.toBf16(r) : r;
+    }
     const out: DType = COMPARE_OPS.has(op) ? 'bool' : a.dtype;
     const h = this.addon.binary(BINARY_CODES.get(op)!, handleOf(a, `binary ${op}`), encodeLayout(aLayout), handleOf(b, `binary ${op}`), encodeLayout(bLayout));
     return this.wrap(out, numel(aLayout.shape), h);
@@ -126,6 +160,12 @@ export class NativeCpuBackend implements Backend {
 
   // --- reductions ---
   reduce(op: ReduceOp, x: Storage, layout: Layout, axes: readonly number[]): Storage {
+    if (x.dtype === 'bfloat16') {
+      const f = this.asF32(x, layout);
+      const r = this.reduce(op, f.s, f.layout, axes);
+      this.done(f);
+      return r.dtype === 'float32' ? this.toBf16(r) : r;
+    }
     let out: DType = x.dtype;
     if (op === 'argmax' || op === 'argmin') out = 'int64';
     else if ((x.dtype === 'bool' || x.dtype === 'uint8') && (op === 'sum' || op === 'prod')) out = 'int64';
@@ -139,7 +179,8 @@ export class NativeCpuBackend implements Backend {
     const n = numel(al.shape.slice(0, nd - 1)) * bl.shape[nd - 1]!;
     const bias = epilogue?.bias ? handleOf(epilogue.bias, 'matmul') : null;
     const act = ACTIVATION_CODES[epilogue?.activation ?? 'none'];
-    return this.f32(this.addon.matmul(handleOf(a, 'matmul'), encodeLayout(al), handleOf(b, 'matmul'), encodeLayout(bl), bias, act), n);
+    const h = this.addon.matmul(handleOf(a, 'matmul'), encodeLayout(al), handleOf(b, 'matmul'), encodeLayout(bl), bias, act);
+    return this.wrap(a.dtype === 'bfloat16' && b.dtype === 'bfloat16' ? 'bfloat16' : 'float32', n, h);
   }
 
   // --- indexing ---
@@ -226,6 +267,13 @@ export class NativeCpuBackend implements Backend {
   }
 
   attention(args: AttentionArgs): AttentionResult {
+    if (args.q.dtype === 'bfloat16') {
+      // bf16 attention (autocast): computed in float32, the output rounded to bf16
+      const q = this.denseF32(args.q), k = this.denseF32(args.k), v = this.denseF32(args.v);
+      const r = this.attention({ ...args, q, k, v });
+      for (const t of [q, k, v]) this.release(t);
+      return { out: this.toBf16(r.out), probs: r.probs, saved: r.saved };
+    }
     const { B, H, Tq, Tk, D } = args.shape;
     const [out, probs, keep] = this.addon.attention(handleOf(args.q, 'attention'), handleOf(args.k, 'attention'), handleOf(args.v, 'attention'),
       B, H, Tq, Tk, D, args.mask ? handleOf(args.mask.storage, 'attention') : null, args.mask ? encodeLayout(args.mask.layout) : null,
@@ -237,7 +285,13 @@ export class NativeCpuBackend implements Backend {
     return { out: this.f32(out, B * H * Tq * D), probs: args.returnProbs ? saved.probs : undefined, saved };
   }
 
-  attentionBackward(args: AttentionArgs, result: AttentionResult, dout: Storage) {
+  attentionBackward(args: AttentionArgs, result: AttentionResult, dout: Storage): { dq: Storage; dk: Storage; dv: Storage } {
+    if (args.q.dtype === 'bfloat16') {
+      const q = this.denseF32(args.q), k = this.denseF32(args.k), v = this.denseF32(args.v), d = this.denseF32(dout);
+      const g = this.attentionBackward({ ...args, q, k, v }, result, d);
+      for (const t of [q, k, v, d]) this.release(t);
+      return { dq: this.toBf16(g.dq), dk: this.toBf16(g.dk), dv: this.toBf16(g.dv) };
+    }
     const { B, H, Tq, Tk, D } = args.shape;
     const saved = result.saved as NativeAttentionSaved;
     if (!saved || !(saved.probs instanceof NativeStorage)) throw new TesseraError('cpu attentionBackward: the forward result is not from the cpu device');
