@@ -8,7 +8,7 @@ import {
   crossEntropy, getBackend, layerNorm, manualSeed, matmul, noGrad, optim, randint, randn, scaledDotProductAttention, softmax,
   tensor, type Tensor,
 } from '../../src/index.js';
-import { cudaDeviceInfo, cudaEmptyCache, cudaMemoryStats, setAllowTF32 } from '../../src/backend/cuda/index.js';
+import { cudaDeviceInfo, cudaEmptyCache, cudaMemoryStats, cudaProfile, setAllowTF32 } from '../../src/backend/cuda/index.js';
 import { withAutocast } from '../../src/tensor/autocast.js';
 import { GPT2LMHeadModel, gpt2Config } from '../../src/models/gpt2/index.js';
 import { BertForPreTraining, BertModel, bertPreset } from '../../src/models/bert/index.js';
@@ -34,6 +34,8 @@ const rows = arg('rows', ALL_ROWS.join(',')).split(',');
 const STEPS = Number(arg('steps', '10'));
 const WARMUP = Number(arg('warmup', '3'));
 const withFp32 = args.includes('--fp32');
+/** --profile: also record per-op GPU time over two extra steps of each mode. */
+const withProfile = args.includes('--profile');
 const outPath = arg('out', 'tessera-bench.json');
 
 const be = getBackend(DEVICE);
@@ -125,6 +127,26 @@ function kernels(): Json {
 
 // --- model rows ---
 
+/** Seeded ids made on the host, as a data loader hands them over (their values stay known to the host). */
+function hostIds(shape: number[], hi: number, seed: number, lo = 0): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  let s = seed >>> 0 || 1;
+  const out = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = BigInt(lo + Math.floor(((s >>> 8) / 16777216) * (hi - lo)));
+  }
+  return tensor(out, { shape, device: DEVICE });
+}
+
+/** Per-op GPU milliseconds per step over `steps` runs of fn (largest first, top 30). */
+function profileSteps(fn: () => void, steps = 2): { op: string; calls: number; ms: number }[] {
+  if (!CUDA) return [];
+  cudaProfile(true);
+  for (let i = 0; i < steps; i++) fn();
+  return cudaProfile(false).slice(0, 30).map((r) => ({ op: r.op, calls: r.calls / steps, ms: r.ms / steps }));
+}
+
 const TINY_BERT = { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, vocab_size: 120 };
 
 interface ModelRow {
@@ -143,7 +165,7 @@ interface ModelRow {
 function gpt2Row(): ModelRow {
   const B = small(16, 2), T = small(1024, 16);
   const config = gpt2Config('gpt2', { resid_pdrop: 0, embd_pdrop: 0, attn_pdrop: 0, ...(SMOKE ? { n_layer: 1, n_embd: 32, n_head: 2, vocab_size: 100 } : {}) });
-  const ids = randint(0, config.vocab_size, [B, T], { device: DEVICE });
+  const ids = hostIds([B, T], config.vocab_size, 1);
   return {
     name: 'gpt2_124M_b16_s1024', unit: 'tokens', perStep: B * T, flops: gpt2Flops(T),
     build: () => new GPT2LMHeadModel(config, DEVICE),
@@ -155,13 +177,13 @@ function gpt2Row(): ModelRow {
 function bertPretrainRow(): ModelRow {
   const B = small(32, 2), T = small(512, 16);
   const config = bertPreset('bert-base-uncased', SMOKE ? TINY_BERT : {});
-  const ids = randint(0, config.vocab_size, [B, T], { device: DEVICE });
+  const ids = hostIds([B, T], config.vocab_size, 2);
   // every 7th token is a masked-LM target, as in the PyTorch script; the rest are ignored (-100)
   const idsHost = ids.toHost() as BigInt64Array;
   const labelHost = new BigInt64Array(B * T).fill(-100n);
   for (let i = 0; i < B; i++) for (let j = 0; j < T; j += 7) labelHost[i * T + j] = idsHost[i * T + j]!;
   const labels = tensor(labelHost, { shape: [B, T], device: DEVICE });
-  const nsp = randint(0, 2, [B], { device: DEVICE });
+  const nsp = hostIds([B], 2, 3);
   return {
     name: 'bert_base_pretrain_b32_s512', unit: 'sequences', perStep: B, flops: bertPretrainFlops(T),
     build: () => new BertForPreTraining(config, { device: DEVICE }),
@@ -173,7 +195,7 @@ function bertPretrainRow(): ModelRow {
 function bertEncodeRow(): ModelRow {
   const B = small(64, 2), T = small(128, 16);
   const config = bertPreset('bert-base-uncased', SMOKE ? TINY_BERT : {});
-  const ids = randint(0, config.vocab_size, [B, T], { device: DEVICE });
+  const ids = hostIds([B, T], config.vocab_size, 4);
   return {
     name: 'bert_base_encode_b64_s128', unit: 'sequences', perStep: B, flops: bertEncodeFlops(T),
     build: () => new BertModel(config, { device: DEVICE }),
@@ -185,7 +207,7 @@ function vitRow(): ModelRow {
   const B = small(128, 2);
   const config = vitPreset('vit-base-patch16-224', { num_labels: 1000, ...(SMOKE ? { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, image_size: 32 } : {}) });
   const px = randn([B, 3, small(224, 32), small(224, 32)], { device: DEVICE });
-  const labels = randint(0, 1000, [B], { device: DEVICE });
+  const labels = hostIds([B], 1000, 5);
   return {
     name: 'vit_b16_224_b128', unit: 'images', perStep: B, flops: vitFlops(small(224, 32)),
     build: () => new ViTForImageClassification(config, { device: DEVICE }),
@@ -200,8 +222,8 @@ function transformerRow(): ModelRow {
     vocab_size: V, dropout: 0, attention_dropout: 0, activation_dropout: 0,
     ...(SMOKE ? { d_model: 32, encoder_ffn_dim: 64, decoder_ffn_dim: 64, encoder_layers: 1, decoder_layers: 1, encoder_attention_heads: 2, decoder_attention_heads: 2 } : {}),
   });
-  const src = randint(2, V, [B, S], { device: DEVICE });
-  const tgt = randint(2, V, [B, T], { device: DEVICE });
+  const src = hostIds([B, S], V, 6, 2);
+  const tgt = hostIds([B, T], V, 7, 2);
   return {
     name: 'transformer_base_b64_s128', unit: 'target_tokens', perStep: B * T, flops: transformerBaseFlops(S, T),
     build: () => new TransformerMTModel(config, DEVICE),
@@ -235,6 +257,7 @@ function runModel(row: ModelRow): Json {
       r[`train_${mode}_step_ms`] = t.seconds * 1e3;
       r[`train_${mode}_host_ms`] = t.hostSeconds * 1e3;
       r[`train_${mode}_mfu`] = (rate * row.flops.trainPerUnit) / peak;
+      if (withProfile) r[`train_${mode}_profile`] = profileSteps(step);
     }
     model.eval();
     const t = time(() => noGrad(() => void amp(() => row.infer(model))));
@@ -242,6 +265,7 @@ function runModel(row: ModelRow): Json {
     r[`infer_${mode}_${row.unit}_per_s`] = rate;
     r[`infer_${mode}_host_ms`] = t.hostSeconds * 1e3;
     r[`infer_${mode}_mfu`] = (rate * row.flops.inferPerUnit) / peak;
+    if (withProfile) r[`infer_${mode}_profile`] = profileSteps(() => noGrad(() => void amp(() => row.infer(model))));
   }
   allowTF32(false);
   if (CUDA) {

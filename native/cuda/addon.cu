@@ -107,6 +107,16 @@ TCUDA_FN(diagnosticLaunchFailure) {
   return napi::undefinedValue(a.env);
 }
 
+// profile(on | undefined) -> [[op, calls, ms], ...] recorded since the last call (synchronises); turns timing on or off
+TCUDA_FN(profile) {
+  std::vector<napi_value> rows;
+  for (auto& [op, calls, ms] : profileTake()) {
+    rows.push_back(napi::makeArray(a.env, {napi::makeString(a.env, op), napi::makeNumber(a.env, static_cast<double>(calls)), napi::makeNumber(a.env, ms)}));
+  }
+  if (!a.isNullish(0)) setProfiling(a.boolean(0));
+  return napi::makeArray(a.env, rows);
+}
+
 NAPI_MODULE_INIT() {
   struct Entry {
     const char* name;
@@ -114,7 +124,7 @@ NAPI_MODULE_INIT() {
   };
   const Entry entries[] = {
       {"init", init}, {"deviceInfo", deviceInfo}, {"memoryStats", memoryStats}, {"emptyCache", emptyCache}, {"counters", counters},
-      {"collected", collected}, {"release", release}, {"synchronize", synchronize}, {"diagnosticLaunchFailure", diagnosticLaunchFailure},
+      {"collected", collected}, {"release", release}, {"synchronize", synchronize}, {"diagnosticLaunchFailure", diagnosticLaunchFailure}, {"profile", profile},
       {"zeros", zeros}, {"full", full}, {"arange", arange}, {"fromHost", fromHost}, {"toHost", toHost}, {"copy", copy},
       {"copyInto", copyInto}, {"map", map}, {"binary", binary}, {"where", where}, {"reduce", reduce}, {"matmul", matmul},
       {"matmulInfo", matmulInfo}, {"indexSelect", indexSelect}, {"indexAdd", indexAdd}, {"gather", gather}, {"scatterAdd", scatterAdd},

@@ -1,6 +1,7 @@
 // Per-device contexts, the caching allocator, pinned staging for uploads, and CUDA error reporting.
 #include "context.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -282,6 +283,78 @@ Scratch::Scratch(int dev, size_t bytes) : device(dev) {
 Scratch::~Scratch() {
   Context* c = gContexts[device].get();
   if (c && ptr) c->alloc->free(ptr, rounded);
+}
+
+// --- profiling ---
+
+namespace {
+struct ProfEvent {
+  const char* op;
+  cudaEvent_t start, end;
+};
+bool gProfiling = [] {
+  const char* e = std::getenv("TESSERA_CUDA_PROFILE");
+  return e && e[0] == '1';
+}();
+std::vector<ProfEvent> gProfPending;
+std::vector<cudaEvent_t> gEventPool;
+std::map<std::string, std::pair<int64_t, double>> gProfTotals;
+const char* gProfOp = nullptr;
+cudaEvent_t gProfStart = nullptr;
+
+cudaEvent_t takeEvent() {
+  if (!gEventPool.empty()) {
+    cudaEvent_t e = gEventPool.back();
+    gEventPool.pop_back();
+    return e;
+  }
+  cudaEvent_t e;
+  check(cudaEventCreate(&e), "cudaEventCreate (profile)");
+  return e;
+}
+
+void resolvePending() {
+  for (auto& ev : gProfPending) {
+    cudaEventSynchronize(ev.end);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, ev.start, ev.end);
+    auto& t = gProfTotals[ev.op];
+    t.first++;
+    t.second += ms;
+    gEventPool.push_back(ev.start);
+    gEventPool.push_back(ev.end);
+  }
+  gProfPending.clear();
+}
+}  // namespace
+
+bool profiling() { return gProfiling; }
+void setProfiling(bool on) { gProfiling = on; }
+
+void profileBegin(const char* op) {
+  if (!gProfiling || gCurrent < 0 || !gContexts[gCurrent]) return;
+  gProfOp = op;
+  gProfStart = takeEvent();
+  cudaEventRecord(gProfStart, gContexts[gCurrent]->stream);
+}
+
+void profileEnd() {
+  if (!gProfOp) return;
+  if (gCurrent >= 0 && gContexts[gCurrent]) {
+    cudaEvent_t end = takeEvent();
+    cudaEventRecord(end, gContexts[gCurrent]->stream);
+    gProfPending.push_back(ProfEvent{gProfOp, gProfStart, end});
+    if (gProfPending.size() > 20000) resolvePending();
+  }
+  gProfOp = nullptr;
+}
+
+std::vector<std::tuple<std::string, int64_t, double>> profileTake() {
+  resolvePending();
+  std::vector<std::tuple<std::string, int64_t, double>> out;
+  for (auto& kv : gProfTotals) out.emplace_back(kv.first, kv.second.first, kv.second.second);
+  gProfTotals.clear();
+  return out;
 }
 
 void uploadAsync(Context& c, void* dst, const void* src, size_t bytes) {

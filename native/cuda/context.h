@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,17 @@ struct Scratch {
   int device;
   template <typename T> T* as() const { return static_cast<T*>(ptr); }
 };
+
+/**
+ * Optional per-op GPU timing (TESSERA_CUDA_PROFILE=1 or profile(true)): CUDA events around each Node-API op
+ * on the device's stream, summed per op name when the host next waits anyway. Off by default (no cost).
+ */
+bool profiling();
+void setProfiling(bool on);
+void profileBegin(const char* op);
+void profileEnd();
+/** Resolves the recorded events (synchronising) into (op, calls, milliseconds) totals and clears them. */
+std::vector<std::tuple<std::string, int64_t, double>> profileTake();
 
 /** Copies host bytes to device memory through pinned staging, without waiting for the stream. */
 void uploadAsync(Context& c, void* dst, const void* src, size_t bytes);

@@ -9,6 +9,8 @@
 #include "napi_glue.h"
 #include "ops.h"
 #include "philox.cuh"
+#include "attention_tc.cuh"
+#include <cstdlib>
 
 namespace tcuda {
 
@@ -56,7 +58,7 @@ __device__ __forceinline__ void loadTile(float* dst, const T* src, int r0, int T
 
 template <typename T, int DMAX>
 __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                                          T* __restrict__ out, float* __restrict__ lse, AttnParams p) {
+                                                          T* __restrict__ out, float2* __restrict__ stats, AttnParams p) {
   constexpr int DP = DMAX + 1;
   constexpr int DC = DMAX / 16;
   extern __shared__ float smem[];
@@ -156,7 +158,8 @@ __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ 
       const int d = tx + 16 * c;
       if (d < p.D) out[ro + d] = fromF<T>(acc[r][c] * inv);
     }
-    if (tx == 0) lse[static_cast<int64_t>(bh) * p.Tq + i] = l[r] > 0.f ? m[r] + logf(l[r]) : -INFINITY;
+    // (row max, log of the row sum): kept apart so a huge additive mask (finfo.min) does not swallow the sum
+    if (tx == 0) stats[static_cast<int64_t>(bh) * p.Tq + i] = l[r] > 0.f ? make_float2(m[r], logf(l[r])) : make_float2(-INFINITY, 0.f);
   }
 }
 
@@ -174,7 +177,7 @@ __global__ void attnRowDotKernel(const T* __restrict__ dout, const T* __restrict
 
 template <typename T, int DMAX>
 __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                                          const T* __restrict__ dout, const float* __restrict__ lse, const float* __restrict__ dd,
+                                                          const T* __restrict__ dout, const float2* __restrict__ stats, const float* __restrict__ dd,
                                                           float* __restrict__ dqAcc, T* __restrict__ dk, T* __restrict__ dv, AttnParams p) {
   constexpr int DP = DMAX + 1;
   constexpr int DC = DMAX / 16;
@@ -185,8 +188,8 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
   float* dOs = Qs + BQ * DP;
   float* Ps = dOs + BQ * DP;   // [BQ][BK + 1], dropout applied
   float* dSs = Ps + BQ * (BK + 1);  // [BQ][BK + 1]
-  float* lseS = dSs + BQ * (BK + 1);
-  float* ddS = lseS + BQ;
+  float2* stS = reinterpret_cast<float2*>(dSs + BQ * (BK + 1));
+  float* ddS = reinterpret_cast<float*>(stS + BQ);
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
   const int k0 = blockIdx.x * BK;
   const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
@@ -206,7 +209,7 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
     loadTile<T, DMAX, BQ>(dOs, dout + qOff, q0, p.Tq, p.D);
     for (int r = threadIdx.x; r < BQ; r += kThreads) {
       const int i = q0 + r;
-      lseS[r] = i < p.Tq ? lse[static_cast<int64_t>(bh) * p.Tq + i] : -INFINITY;
+      stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
       ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
     }
     __syncthreads();
@@ -238,12 +241,13 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
 #pragma unroll
     for (int r = 0; r < 4; r++) {
       const int li = ty + 16 * r, i = q0 + li;
-      const float L = lseS[li], Dd = ddS[li];
+      const float2 L = stS[li];
+      const float Dd = ddS[li];
 #pragma unroll
       for (int c = 0; c < 4; c++) {
         const int lj = tx + 16 * c, j = k0 + lj;
         const float sc = s[r][c] * p.scale + scoreAdd(p, b, h, i, j);
-        const float pr = (L == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - L);
+        const float pr = (L.x == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - L.x - L.y);
         const float z = dropFactor(p, bh, i, j);
         Ps[li * (BK + 1) + lj] = pr * z;
         dSs[li * (BK + 1) + lj] = pr * (dp[r][c] * z - Dd) * p.scale;
@@ -304,15 +308,15 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
 
 /** The (pre-dropout) probabilities, (B, H, Tq, Tk) float32, from q, k and the saved logsumexp. */
 template <typename T>
-__global__ void attnProbsKernel(const T* __restrict__ q, const T* __restrict__ k, const float* __restrict__ lse, float* __restrict__ probs, AttnParams p,
+__global__ void attnProbsKernel(const T* __restrict__ q, const T* __restrict__ k, const float2* __restrict__ stats, float* __restrict__ probs, AttnParams p,
                                 int64_t n) {
   for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n; e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int j = static_cast<int>(e % p.Tk);
     const int i = static_cast<int>((e / p.Tk) % p.Tq);
     const int bh = static_cast<int>(e / (static_cast<int64_t>(p.Tk) * p.Tq));
-    const float L = lse[static_cast<int64_t>(bh) * p.Tq + i];
+    const float2 L = stats[static_cast<int64_t>(bh) * p.Tq + i];
     const float add = scoreAdd(p, bh / p.H, bh % p.H, i, j);
-    if (L == -INFINITY || add == -INFINITY) {
+    if (L.x == -INFINITY || add == -INFINITY) {
       probs[e] = 0.f;
       continue;
     }
@@ -320,7 +324,7 @@ __global__ void attnProbsKernel(const T* __restrict__ q, const T* __restrict__ k
     const T* kr = k + (static_cast<int64_t>(bh) * p.Tk + j) * p.D;
     float s = 0.f;
     for (int d = 0; d < p.D; d++) s = fmaf(toF<T>(qr[d]), toF<T>(kr[d]), s);
-    probs[e] = __expf(s * p.scale + add - L);
+    probs[e] = __expf(s * p.scale + add - L.x - L.y);
   }
 }
 
@@ -332,10 +336,10 @@ __global__ void castFromF32Kernel(const float* __restrict__ x, T* __restrict__ y
 template <int DMAX>
 size_t fwdSmem() { return (BQ * (DMAX + 1) + 2 * BK * (DMAX + 1) + BQ * (BK + 1)) * sizeof(float); }
 template <int DMAX>
-size_t bwdSmem() { return (2 * BK * (DMAX + 1) + 2 * BQ * (DMAX + 1) + 2 * BQ * (BK + 1) + 2 * BQ) * sizeof(float); }
+size_t bwdSmem() { return (2 * BK * (DMAX + 1) + 2 * BQ * (DMAX + 1) + 2 * BQ * (BK + 1) + 3 * BQ) * sizeof(float); }
 
 template <typename T, int DMAX>
-void launchFwd(Context& c, const T* q, const T* k, const T* v, T* out, float* lse, const AttnParams& p) {
+void launchFwd(Context& c, const T* q, const T* k, const T* v, T* out, float2* lse, const AttnParams& p) {
   const size_t smem = fwdSmem<DMAX>();
   static bool configured[64] = {};
   if (!configured[c.device]) {
@@ -349,7 +353,7 @@ void launchFwd(Context& c, const T* q, const T* k, const T* v, T* out, float* ls
 }
 
 template <typename T, int DMAX>
-void launchBwd(Context& c, const T* q, const T* k, const T* v, const T* dout, const float* lse, const float* dd, float* dqAcc, T* dk, T* dv,
+void launchBwd(Context& c, const T* q, const T* k, const T* v, const T* dout, const float2* lse, const float* dd, float* dqAcc, T* dk, T* dv,
                const AttnParams& p) {
   const size_t smem = bwdSmem<DMAX>();
   static bool configured[64] = {};
@@ -361,6 +365,50 @@ void launchBwd(Context& c, const T* q, const T* k, const T* v, const T* dout, co
   const dim3 grid(static_cast<unsigned>((p.Tk + BK - 1) / BK), static_cast<unsigned>(p.B * p.H));
   attnBwdKernel<T, DMAX><<<grid, kThreads, smem, c.stream>>>(q, k, v, dout, lse, dd, dqAcc, dk, dv, p);
   afterLaunch(std::is_same_v<T, float> ? "attention_bwd_f32" : std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_bf16" : "attention_bwd_f16");
+}
+
+/** The tensor-core kernels run for bf16/f16 unless TESSERA_CUDA_ATTENTION=simt (for comparisons). */
+bool useTensorCores() {
+  static const bool on = [] {
+    const char* e = std::getenv("TESSERA_CUDA_ATTENTION");
+    return !(e && std::string(e) == "simt");
+  }();
+  return on;
+}
+
+TcParams tcParams(const AttnParams& p) {
+  TcParams t{};
+  t.B = p.B;
+  t.H = p.H;
+  t.Tq = p.Tq;
+  t.Tk = p.Tk;
+  t.scale = p.scale;
+  t.causal = p.causal;
+  t.shift = p.shift;
+  t.dropP = p.dropP;
+  t.dropScale = p.dropScale;
+  t.seed = p.seed;
+  t.offset = p.offset;
+  t.mask = p.mask;
+  t.mb = p.mb;
+  t.mh = p.mh;
+  t.mi = p.mi;
+  t.mj = p.mj;
+  return t;
+}
+
+template <typename T, int D>
+void launchTcBwd(Context& c, dim3 grid, const T* q, const T* k, const T* v, const T* dout, const float2* st, const float* dd, float* dqAcc, T* dk,
+                 T* dv, const TcParams& p) {
+  constexpr size_t smem = tcBwdSmem<D>();
+  static bool configured[64] = {};
+  if (!configured[c.device]) {
+    check(cudaFuncSetAttribute(attnBwdTcKernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+          "cudaFuncSetAttribute (attention_bwd_tc)");
+    configured[c.device] = true;
+  }
+  attnBwdTcKernel<T, D><<<grid, TC_THREADS, smem, c.stream>>>(q, k, v, dout, st, dd, dqAcc, dk, dv, p);
+  afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_tc_bf16" : "attention_bwd_tc_f16");
 }
 
 /** Reads the arguments shared by forward and backward: shape, mask, causal, scale, dropout. */
@@ -412,17 +460,30 @@ TCUDA_FN(attention) {
   Context& c = useDevice(q->device);
   const int64_t outN = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
   Owned out(allocBuffer(q->device, q->dtype, outN, false));
-  Owned lse(allocBuffer(q->device, DType::F32, static_cast<int64_t>(p.B) * p.H * p.Tq, false));
+  // per row: (max, log of the sum) as a float2
+  Owned lse(allocBuffer(q->device, DType::F32, 2 * static_cast<int64_t>(p.B) * p.H * p.Tq, false));
   if (p.dropP > 0.f) {
     p.seed = c.seed;
     p.offset = reserveRandom(c, (static_cast<uint64_t>(p.B) * p.H * p.Tq * p.Tk + 3) / 4);
   }
   if (outN > 0) {
+    float2* st = reinterpret_cast<float2*>(lse->data);
     dispatchFloat(q->dtype, "attention", [&](auto tag) {
       using T = decltype(tag);
-      if (p.D <= 32) launchFwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
-      else if (p.D <= 64) launchFwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
-      else launchFwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), lse->as<float>(), p);
+      if constexpr (!std::is_same_v<T, float>) {
+        if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128)) {
+          const TcParams tp = tcParams(p);
+          const dim3 grid(static_cast<unsigned>((p.Tq + TC_BQ - 1) / TC_BQ), static_cast<unsigned>(p.B * p.H));
+          if (p.D == 32) attnFwdTcKernel<T, 32><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
+          else if (p.D == 64) attnFwdTcKernel<T, 64><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
+          else attnFwdTcKernel<T, 128><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
+          afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
+          return;
+        }
+      }
+      if (p.D <= 32) launchFwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
+      else if (p.D <= 64) launchFwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
+      else launchFwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
     });
   }
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, out), napi::wrapOwned(a.env, lse),
@@ -459,9 +520,22 @@ TCUDA_FN(attentionBackward) {
       using T = decltype(tag);
       attnRowDotKernel<T><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, c.stream>>>(dout->as<T>(), out->as<T>(), dd.as<float>(), rows, p.D);
       afterLaunch("attention_row_dot");
-      if (p.D <= 32) launchBwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-      else if (p.D <= 64) launchBwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-      else launchBwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), lse->as<float>(), dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+      const float2* st = reinterpret_cast<const float2*>(lse->data);
+      bool done = false;
+      if constexpr (!std::is_same_v<T, float>) {
+        if (useTensorCores() && (p.D == 32 || p.D == 64)) {
+          const TcParams tp = tcParams(p);
+          const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
+          if (p.D == 32) launchTcBwd<T, 32>(c, grid, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          else launchTcBwd<T, 64>(c, grid, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          done = true;
+        }
+      }
+      if (!done) {
+        if (p.D <= 32) launchBwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        else if (p.D <= 64) launchBwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        else launchBwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+      }
       if constexpr (!std::is_same_v<T, float>) {
         castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
         afterLaunch("attention_dq_cast");
@@ -505,7 +579,7 @@ TCUDA_FN(attentionProbs) {
   if (n > 0) {
     dispatchFloat(q->dtype, "attention", [&](auto tag) {
       using T = decltype(tag);
-      attnProbsKernel<T><<<blocksFor(n, 256), 256, 0, c.stream>>>(q->as<T>(), k->as<T>(), lse->as<float>(), probs->as<float>(), p, n);
+      attnProbsKernel<T><<<blocksFor(n, 256), 256, 0, c.stream>>>(q->as<T>(), k->as<T>(), reinterpret_cast<const float2*>(lse->data), probs->as<float>(), p, n);
       afterLaunch("attention_probs");
     });
   }

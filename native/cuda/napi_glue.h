@@ -84,7 +84,16 @@ void checkLayout(const char* op, const Buffer* b, const HostLayout& l);
 template <typename F>
 napi_value guarded(napi_env env, napi_callback_info info, const char* op, F&& body) {
   setCurrentOp(op);
+  struct ProfileScope {
+    explicit ProfileScope(const char* o) {
+      if (profiling()) profileBegin(o);
+    }
+    ~ProfileScope() {
+      if (profiling()) profileEnd();
+    }
+  };
   try {
+    ProfileScope scope(op);
     CallArgs args(env, info);
     return body(args);
   } catch (const OpError& e) {

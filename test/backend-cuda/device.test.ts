@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackend, randn, tensor, zeros, TesseraError } from '../../src/index.js';
-import { cudaDeviceInfo, cudaEmptyCache, cudaMemoryStats, CudaBackend } from '../../src/backend/cuda/index.js';
+import { cudaDeviceInfo, cudaEmptyCache, cudaMemoryStats, cudaProfile, CudaBackend } from '../../src/backend/cuda/index.js';
 import { skipCuda } from './util.js';
 
 const opts = { skip: skipCuda };
@@ -55,8 +55,17 @@ test('out of device memory names the op and the bytes asked for', opts, () => {
 test('a failed kernel launch names the kernel and the op', opts, () => {
   const be = getBackend('cuda') as CudaBackend;
   assert.throws(() => be.addon.diagnosticLaunchFailure(be.index),
-    (e: Error) => e instanceof TesseraError && /CUDA error launching kernel diagnostic_kernel \(op diagnosticLaunchFailure\): cudaErrorInvalidConfiguration/.test(e.message));
+    (e: Error) => e instanceof TesseraError && /^CUDA error launching kernel diagnostic_kernel \(op diagnosticLaunchFailure\): cudaError\w+: /.test(e.message));
   assert.deepEqual(tensor([3], { device: 'cuda' }).add(1).toList(), [4]);
+});
+
+test('the per-op profile counts calls and GPU time', opts, () => {
+  cudaProfile(true);
+  const x = randn([512, 512], { device: 'cuda' });
+  for (let i = 0; i < 5; i++) x.matmul(x).sum().item();
+  const rows = cudaProfile(false);
+  const mm = rows.find((r) => r.op === 'matmul');
+  assert.ok(mm && mm.calls === 5 && mm.ms > 0, JSON.stringify(rows));
 });
 
 test('ids from the host are read back without a device round trip', opts, () => {

@@ -21,6 +21,7 @@ export interface CudaAddon {
   release(h: Handle): void;
   synchronize(dev: number): void;
   diagnosticLaunchFailure(dev: number): void;
+  profile(on?: boolean): [string, number, number][];
   zeros(dev: number, dtype: number, length: number): Handle;
   full(dev: number, dtype: number, length: number, value: number): Handle;
   arange(dev: number, dtype: number, start: number, step: number, length: number): Handle;

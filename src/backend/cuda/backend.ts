@@ -8,7 +8,7 @@ import {
   type AdamWParams, type AttentionArgs, type AttentionResult, type Backend, type BinaryOp, type Layout, type MapOp,
   type MatmulEpilogue, type ReduceOp, type Storage,
 } from '../backend.js';
-import type { DType, HostArray } from '../../tensor/dtype.js';
+import { allocHost, type DType, type HostArray } from '../../tensor/dtype.js';
 import type { CudaAddon, Handle } from './addon.js';
 import { composedAttention, composedAttentionBackward, type ComposedSaved } from './attention-composed.js';
 import {
@@ -141,6 +141,22 @@ export class CudaBackend implements Backend {
   }
 
   toHost(src: Storage, layout: Layout): HostArray {
+    // ids made from host data are still known exactly on the host: no device round trip
+    const known = src instanceof CudaStorage ? src.ints?.values : undefined;
+    if (known && known.length === src.length && src.dtype !== 'bool') {
+      const out = allocHost(src.dtype, numel(layout.shape));
+      const n = out.length;
+      if (isContiguous(layout)) {
+        const o = layout.offset;
+        if (out instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = BigInt(known[o + i]!);
+        else for (let i = 0; i < n; i++) out[i] = known[o + i]!;
+        return out;
+      }
+      let i = 0;
+      if (out instanceof BigInt64Array) for (const off of layoutOffsets(layout)) out[i++] = BigInt(known[off]!);
+      else for (const off of layoutOffsets(layout)) out[i++] = known[off]!;
+      return out;
+    }
     return this.call(() => hostArrayOf(this.addon.toHost(this.h(src, 'toHost'), encodeLayout(layout)), src.dtype));
   }
 

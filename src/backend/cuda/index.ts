@@ -75,6 +75,24 @@ export function cudaSynchronize(device = 'cuda'): void {
   cudaBackend(device).synchronize();
 }
 
+export interface CudaProfileRow {
+  op: string;
+  calls: number;
+  /** GPU milliseconds between the events around the op's kernels on the stream (host gaps excluded). */
+  ms: number;
+}
+
+/**
+ * Per-op GPU time: cudaProfile(true) starts recording (CUDA events around every op, as TESSERA_CUDA_PROFILE=1
+ * does from the start); cudaProfile() returns the totals since the last call, largest first, and keeps
+ * recording; cudaProfile(false) returns them and stops. Synchronises.
+ */
+export function cudaProfile(on?: boolean, device = 'cuda'): CudaProfileRow[] {
+  const be = cudaBackend(device);
+  be.synchronize();
+  return be.addon.profile(on).map(([op, calls, ms]) => ({ op, calls, ms })).sort((a, b) => b.ms - a.ms);
+}
+
 /** Runs V8's full collection (device storages of unreachable tensors go back to the cache). */
 export function collectGarbage(): void {
   collectorFunction()?.();

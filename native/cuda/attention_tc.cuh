@@ -1,0 +1,370 @@
+// defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype> — the tensor-core flash attention for bf16 and
+// f16 inputs with head dims 32/64/128 (backward 32/64), after FlashAttention-2 (Dao, 2023): mma.sync
+// m16n8k16 with float32 accumulators; a warp owns 16 query rows (forward) or 16 key rows (backward), the
+// score fragments are re-packed in registers as the next product's A operand, transposed operands come from
+// shared memory through ldmatrix.trans. Same semantics as the SIMT kernels in fused_attention.cu: additive
+// mask, causal mask with a cached prefix, Philox dropout; the row statistics are (max, log-sum) pairs.
+#pragma once
+#include "common.cuh"
+#include "philox.cuh"
+
+namespace tcuda {
+
+template <typename T> struct MmaName;
+template <> struct MmaName<__nv_bfloat16> { static constexpr bool bf16 = true; };
+template <> struct MmaName<__half> { static constexpr bool bf16 = false; };
+
+/** d += a (16x16, row) * b (16x8, col), f32 accumulators. */
+template <typename T>
+__device__ __forceinline__ void mma16816(float* d, const uint32_t* a, uint32_t b0, uint32_t b1) {
+  if constexpr (MmaName<T>::bf16) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  } else {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+}
+
+__device__ __forceinline__ void ldsm4(uint32_t* r, const void* p) {
+  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+__device__ __forceinline__ void ldsm4t(uint32_t* r, const void* p) {
+  const unsigned a = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+
+template <typename T>
+__device__ __forceinline__ uint32_t pack2(float a, float b) {
+  if constexpr (MmaName<T>::bf16) {
+    const __nv_bfloat162 v = __floats2bfloat162_rn(a, b);
+    return *reinterpret_cast<const uint32_t*>(&v);
+  } else {
+    const __half2 v = __floats2half2_rn(a, b);
+    return *reinterpret_cast<const uint32_t*>(&v);
+  }
+}
+
+struct TcParams {
+  int B, H, Tq, Tk;
+  float scale;
+  int causal, shift;
+  float dropP, dropScale;
+  uint64_t seed, offset;
+  const float* mask;
+  int64_t mb, mh, mi, mj;
+};
+
+__device__ __forceinline__ float tcScoreAdd(const TcParams& p, int b, int h, int i, int j) {
+  if (j >= p.Tk || i >= p.Tq) return -INFINITY;
+  if (p.causal && j > i + p.shift) return -INFINITY;
+  return p.mask ? p.mask[b * p.mb + h * p.mh + i * p.mi + j * p.mj] : 0.f;
+}
+
+__device__ __forceinline__ float tcDrop(const TcParams& p, int bh, int i, int j) {
+  if (p.dropP <= 0.f) return 1.f;
+  const uint64_t e = (static_cast<uint64_t>(bh) * p.Tq + i) * p.Tk + j;
+  return uniformAt(p.seed, p.offset, e) < p.dropP ? 0.f : p.dropScale;
+}
+
+/** Copies rows [r0, r0 + R) of a (rows, D) matrix into smem with pitch P elements, 16 bytes at a time; zeros past `rows`. */
+template <typename T, int D, int R, int P, int NT>
+__device__ __forceinline__ void tcLoadRows(T* dst, const T* src, int r0, int rows) {
+  constexpr int CH = D / 8;  // 16-byte chunks per row
+  for (int idx = threadIdx.x; idx < R * CH; idx += NT) {
+    const int r = idx / CH, c = idx % CH;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r0 + r < rows) v = *reinterpret_cast<const uint4*>(src + static_cast<int64_t>(r0 + r) * D + c * 8);
+    *reinterpret_cast<uint4*>(dst + r * P + c * 8) = v;
+  }
+}
+
+constexpr int TC_BQ = 64, TC_BK = 64, TC_THREADS = 128;
+
+// ---------------------------------------------------------------------------------------------------------
+// forward: block = 64 query rows of one (b, h), 4 warps x 16 rows; loops over 64-key tiles
+// ---------------------------------------------------------------------------------------------------------
+template <typename T, int D>
+__global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                              T* __restrict__ out, float2* __restrict__ stats, TcParams p) {
+  constexpr int KP = D + 8;
+  __shared__ __align__(16) T Ks[TC_BK * KP];
+  __shared__ __align__(16) T Vs[TC_BK * KP];
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+  const int q0 = blockIdx.x * TC_BQ;
+  const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
+  const T* qb = q + static_cast<int64_t>(bh) * p.Tq * D;
+  const T* kb = k + static_cast<int64_t>(bh) * p.Tk * D;
+  const T* vb = v + static_cast<int64_t>(bh) * p.Tk * D;
+  // Q as A fragments, straight from global memory
+  uint32_t qa[D / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 16; kk++) {
+    const int c = kk * 16 + 2 * tq;
+    qa[kk][0] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r0) * D + c) : 0u;
+    qa[kk][1] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r1) * D + c) : 0u;
+    qa[kk][2] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r0) * D + c + 8) : 0u;
+    qa[kk][3] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r1) * D + c + 8) : 0u;
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+  int kEnd = p.Tk;
+  if (p.causal) kEnd = min(p.Tk, q0 + TC_BQ + p.shift);
+  for (int k0 = 0; k0 < kEnd; k0 += TC_BK) {
+    __syncthreads();
+    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, kb, k0, p.Tk);
+    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, vb, k0, p.Tk);
+    __syncthreads();
+    float s[8][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) {
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        const T* kr = Ks + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
+        mma16816<T>(s[nt], qa[kk], *reinterpret_cast<const uint32_t*>(kr), *reinterpret_cast<const uint32_t*>(kr + 8));
+      }
+    }
+    float mt0 = -INFINITY, mt1 = -INFINITY;
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      const int j = k0 + nt * 8 + 2 * tq;
+      s[nt][0] = s[nt][0] * p.scale + tcScoreAdd(p, b, h, r0, j);
+      s[nt][1] = s[nt][1] * p.scale + tcScoreAdd(p, b, h, r0, j + 1);
+      s[nt][2] = s[nt][2] * p.scale + tcScoreAdd(p, b, h, r1, j);
+      s[nt][3] = s[nt][3] * p.scale + tcScoreAdd(p, b, h, r1, j + 1);
+      mt0 = fmaxf(mt0, fmaxf(s[nt][0], s[nt][1]));
+      mt1 = fmaxf(mt1, fmaxf(s[nt][2], s[nt][3]));
+    }
+#pragma unroll
+    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+      mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, o2));
+      mt1 = fmaxf(mt1, __shfl_xor_sync(0xffffffffu, mt1, o2));
+    }
+    const float n0 = fmaxf(m0, mt0), n1 = fmaxf(m1, mt1);
+    const float a0 = m0 == -INFINITY ? 0.f : __expf(m0 - n0), a1 = m1 == -INFINITY ? 0.f : __expf(m1 - n1);
+    float rs0 = 0.f, rs1 = 0.f;
+    uint32_t pa[4][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      const int j = k0 + nt * 8 + 2 * tq;
+      float e0 = n0 == -INFINITY ? 0.f : __expf(s[nt][0] - n0);
+      float e1 = n0 == -INFINITY ? 0.f : __expf(s[nt][1] - n0);
+      float e2 = n1 == -INFINITY ? 0.f : __expf(s[nt][2] - n1);
+      float e3 = n1 == -INFINITY ? 0.f : __expf(s[nt][3] - n1);
+      rs0 += e0 + e1;
+      rs1 += e2 + e3;
+      if (p.dropP > 0.f) {
+        e0 *= tcDrop(p, bh, r0, j);
+        e1 *= tcDrop(p, bh, r0, j + 1);
+        e2 *= tcDrop(p, bh, r1, j);
+        e3 *= tcDrop(p, bh, r1, j + 1);
+      }
+      // score fragment of n-tile nt -> A fragment of key step nt / 2
+      pa[nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(e0, e1);
+      pa[nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(e2, e3);
+    }
+#pragma unroll
+    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+      rs0 += __shfl_xor_sync(0xffffffffu, rs0, o2);
+      rs1 += __shfl_xor_sync(0xffffffffu, rs1, o2);
+    }
+    l0 = l0 * a0 + rs0;
+    l1 = l1 * a1 + rs1;
+    m0 = n0;
+    m1 = n1;
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) {
+      o[n][0] *= a0;
+      o[n][1] *= a0;
+      o[n][2] *= a1;
+      o[n][3] *= a1;
+    }
+    // o += P V: V^T fragments through ldmatrix.trans (two d-tiles per load)
+    const int mat = lane >> 3, mr = lane & 7;
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t bv[4];
+        ldsm4t(bv, Vs + (t * 16 + (mat & 1) * 8 + mr) * KP + (n + (mat >> 1)) * 8);
+        mma16816<T>(o[n], pa[t], bv[0], bv[1]);
+        mma16816<T>(o[n + 1], pa[t], bv[2], bv[3]);
+      }
+    }
+  }
+  const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
+  T* ob = out + static_cast<int64_t>(bh) * p.Tq * D;
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) {
+    const int c = n * 8 + 2 * tq;
+    if (r0 < p.Tq) *reinterpret_cast<uint32_t*>(ob + static_cast<int64_t>(r0) * D + c) = pack2<T>(o[n][0] * i0, o[n][1] * i0);
+    if (r1 < p.Tq) *reinterpret_cast<uint32_t*>(ob + static_cast<int64_t>(r1) * D + c) = pack2<T>(o[n][2] * i1, o[n][3] * i1);
+  }
+  if (tq == 0) {
+    if (r0 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r0] = l0 > 0.f ? make_float2(m0, logf(l0)) : make_float2(-INFINITY, 0.f);
+    if (r1 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r1] = l1 > 0.f ? make_float2(m1, logf(l1)) : make_float2(-INFINITY, 0.f);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// backward: block = 64 key rows of one (b, h), 4 warps x 16 keys; loops over 64-query tiles.
+// S^T = K Q^T and dP^T = V dO^T per warp; dV += P^T dO, dK += dS^T Q; dQ += dS K through float32 atomics.
+// ---------------------------------------------------------------------------------------------------------
+template <typename T, int D>
+__global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                              const T* __restrict__ dout, const float2* __restrict__ stats,
+                                                              const float* __restrict__ dd, float* __restrict__ dqAcc, T* __restrict__ dk,
+                                                              T* __restrict__ dv, TcParams p) {
+  constexpr int KP = D + 8;            // pitch of [row][d] tiles
+  constexpr int SP = TC_BQ + 8;        // pitch of the dS^T tile [key][query]
+  extern __shared__ __align__(16) unsigned char tcSmem[];
+  T* Ks = reinterpret_cast<T*>(tcSmem);
+  T* Vs = Ks + TC_BK * KP;
+  T* Qs = Vs + TC_BK * KP;
+  T* dOs = Qs + TC_BQ * KP;
+  T* dSt = dOs + TC_BQ * KP;
+  float2* stS = reinterpret_cast<float2*>(dSt + TC_BK * SP);
+  float* ddS = reinterpret_cast<float*>(stS + TC_BQ);
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+  const int mat = lane >> 3, mr = lane & 7;
+  const int k0 = blockIdx.x * TC_BK;
+  const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
+  const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D, kOff = static_cast<int64_t>(bh) * p.Tk * D;
+  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, k + kOff, k0, p.Tk);
+  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, v + kOff, k0, p.Tk);
+  float dK[D / 8][4], dV[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; n++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) dK[n][e] = dV[n][e] = 0.f;
+  int qStart = 0;
+  if (p.causal) qStart = max(0, k0 - p.shift) / TC_BQ * TC_BQ;
+  for (int q0 = qStart; q0 < p.Tq; q0 += TC_BQ) {
+    __syncthreads();
+    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(Qs, q + qOff, q0, p.Tq);
+    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(dOs, dout + qOff, q0, p.Tq);
+    for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
+      const int i = q0 + r;
+      stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
+      ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
+    }
+    __syncthreads();
+    // S^T and dP^T: (16 keys of this warp) x (64 queries)
+    float sT[8][4], dpT[8][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) sT[nt][e] = dpT[nt][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) {
+      uint32_t ka[4], va[4];
+      ldsm4(ka, Ks + (warp * 16 + (mat & 1) * 8 + mr) * KP + kk * 16 + (mat >> 1) * 8);
+      ldsm4(va, Vs + (warp * 16 + (mat & 1) * 8 + mr) * KP + kk * 16 + (mat >> 1) * 8);
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        const T* qr = Qs + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
+        const T* gr = dOs + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
+        mma16816<T>(sT[nt], ka, *reinterpret_cast<const uint32_t*>(qr), *reinterpret_cast<const uint32_t*>(qr + 8));
+        mma16816<T>(dpT[nt], va, *reinterpret_cast<const uint32_t*>(gr), *reinterpret_cast<const uint32_t*>(gr + 8));
+      }
+    }
+    // P^T (dropout applied) and dS^T, packed as A fragments over the query dimension
+    uint32_t pa[4][4], sa[4][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      float pv[4], sv[4];
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int lq = nt * 8 + 2 * tq + (e & 1);
+        const int i = q0 + lq, j = e < 2 ? kr0 : kr1;
+        const float2 st = stS[lq];
+        const float sc = sT[nt][e] * p.scale + tcScoreAdd(p, b, h, i, j);
+        const float pr = (st.x == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - st.x - st.y);
+        const float z = tcDrop(p, bh, i, j);
+        pv[e] = pr * z;
+        sv[e] = pr * (dpT[nt][e] * z - ddS[lq]) * p.scale;
+      }
+      pa[nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(pv[0], pv[1]);
+      pa[nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(pv[2], pv[3]);
+      sa[nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(sv[0], sv[1]);
+      sa[nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(sv[2], sv[3]);
+      // dS^T to shared memory [key][query] for the dQ product
+      *reinterpret_cast<uint32_t*>(dSt + (warp * 16 + g) * SP + nt * 8 + 2 * tq) = sa[nt >> 1][(nt & 1) * 2 + 0];
+      *reinterpret_cast<uint32_t*>(dSt + (warp * 16 + g + 8) * SP + nt * 8 + 2 * tq) = sa[nt >> 1][(nt & 1) * 2 + 1];
+    }
+    // dV += P^T dO and dK += dS^T Q: B operands are dO and Q transposed (ldmatrix.trans over [query][d])
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t bg[4], bq[4];
+        ldsm4t(bg, dOs + (t * 16 + (mat & 1) * 8 + mr) * KP + (n + (mat >> 1)) * 8);
+        ldsm4t(bq, Qs + (t * 16 + (mat & 1) * 8 + mr) * KP + (n + (mat >> 1)) * 8);
+        mma16816<T>(dV[n], pa[t], bg[0], bg[1]);
+        mma16816<T>(dV[n + 1], pa[t], bg[2], bg[3]);
+        mma16816<T>(dK[n], sa[t], bq[0], bq[1]);
+        mma16816<T>(dK[n + 1], sa[t], bq[2], bq[3]);
+      }
+    }
+    __syncthreads();
+    // dQ (this warp's 16 queries) = dS (16 x 64 keys) K (64 keys x D): A from dS^T by ldmatrix.trans, B = K^T likewise
+    float dq[D / 8][4];
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+      uint32_t a[4];
+      // matrices: (keys 16t..+7, queries w16..+7), (keys 16t..+7, queries +8..), (keys 16t+8.., queries w16..), (keys 16t+8.., +8..)
+      ldsm4t(a, dSt + (t * 16 + (mat >> 1) * 8 + mr) * SP + warp * 16 + (mat & 1) * 8);
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t bk[4];
+        ldsm4t(bk, Ks + (t * 16 + (mat & 1) * 8 + mr) * KP + (n + (mat >> 1)) * 8);
+        mma16816<T>(dq[n], a, bk[0], bk[1]);
+        mma16816<T>(dq[n + 1], a, bk[2], bk[3]);
+      }
+    }
+    const int qr0 = q0 + warp * 16 + g, qr1 = qr0 + 8;
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) {
+      const int c = n * 8 + 2 * tq;
+      if (qr0 < p.Tq) {
+        atomicAdd(dqAcc + qOff + static_cast<int64_t>(qr0) * D + c, dq[n][0]);
+        atomicAdd(dqAcc + qOff + static_cast<int64_t>(qr0) * D + c + 1, dq[n][1]);
+      }
+      if (qr1 < p.Tq) {
+        atomicAdd(dqAcc + qOff + static_cast<int64_t>(qr1) * D + c, dq[n][2]);
+        atomicAdd(dqAcc + qOff + static_cast<int64_t>(qr1) * D + c + 1, dq[n][3]);
+      }
+    }
+  }
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) {
+    const int c = n * 8 + 2 * tq;
+    if (kr0 < p.Tk) {
+      *reinterpret_cast<uint32_t*>(dk + kOff + static_cast<int64_t>(kr0) * D + c) = pack2<T>(dK[n][0], dK[n][1]);
+      *reinterpret_cast<uint32_t*>(dv + kOff + static_cast<int64_t>(kr0) * D + c) = pack2<T>(dV[n][0], dV[n][1]);
+    }
+    if (kr1 < p.Tk) {
+      *reinterpret_cast<uint32_t*>(dk + kOff + static_cast<int64_t>(kr1) * D + c) = pack2<T>(dK[n][2], dK[n][3]);
+      *reinterpret_cast<uint32_t*>(dv + kOff + static_cast<int64_t>(kr1) * D + c) = pack2<T>(dV[n][2], dV[n][3]);
+    }
+  }
+}
+
+template <int D>
+constexpr size_t tcBwdSmem() {
+  return (2 * TC_BK * (D + 8) + 2 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + TC_BQ * sizeof(float2) + TC_BQ * sizeof(float);
+}
+
+}  // namespace tcuda
