@@ -77,6 +77,72 @@ void launchElementwise(Context& c, const char* name, const F& f, const Walk<NIN>
   afterLaunch(name);
 }
 
+// --- vectorised dense paths: 16-byte loads and stores when every pointer is aligned for them ---
+
+template <typename T, int N>
+struct alignas(sizeof(T) * N) Pack {
+  T v[N];
+};
+
+/** Elements per 16-byte access for the widest of the types involved. */
+template <typename A, typename B>
+constexpr int vecWidth() {
+  constexpr int w = 16 / (sizeof(A) > sizeof(B) ? sizeof(A) : sizeof(B));
+  return w > 8 ? 8 : w;
+}
+
+inline bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+/** y[i] = fn(x[i]) over dense arrays, N elements per access. */
+template <int N, typename TI, typename TO, typename Fn>
+__global__ void vecMapKernel(const TI* __restrict__ x, TO* __restrict__ y, int64_t n, Fn fn) {
+  const int64_t nv = n / N, stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t v = tid; v < nv; v += stride) {
+    const Pack<TI, N> a = reinterpret_cast<const Pack<TI, N>*>(x)[v];
+    Pack<TO, N> o;
+#pragma unroll
+    for (int k = 0; k < N; k++) o.v[k] = fn(a.v[k]);
+    reinterpret_cast<Pack<TO, N>*>(y)[v] = o;
+  }
+  for (int64_t i = nv * N + tid; i < n; i += stride) y[i] = fn(x[i]);
+}
+
+/** y[i] = fn(a[i], b[i]) over dense arrays, N elements per access. */
+template <int N, typename TA, typename TO, typename Fn>
+__global__ void vecZipKernel(const TA* __restrict__ a, const TA* __restrict__ b, TO* __restrict__ y, int64_t n, Fn fn) {
+  const int64_t nv = n / N, stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (int64_t v = tid; v < nv; v += stride) {
+    const Pack<TA, N> pa = reinterpret_cast<const Pack<TA, N>*>(a)[v];
+    const Pack<TA, N> pb = reinterpret_cast<const Pack<TA, N>*>(b)[v];
+    Pack<TO, N> o;
+#pragma unroll
+    for (int k = 0; k < N; k++) o.v[k] = fn(pa.v[k], pb.v[k]);
+    reinterpret_cast<Pack<TO, N>*>(y)[v] = o;
+  }
+  for (int64_t i = nv * N + tid; i < n; i += stride) y[i] = fn(a[i], b[i]);
+}
+
+/** Runs the vectorised map when x and y are 16-byte aligned; false otherwise (use the generic path). */
+template <typename TI, typename TO, typename Fn>
+bool tryVecMap(Context& c, const char* name, const TI* x, TO* y, int64_t n, const Fn& fn) {
+  constexpr int N = vecWidth<TI, TO>();
+  if (n < 2 * N || !aligned16(x) || !aligned16(y)) return false;
+  vecMapKernel<N, TI, TO, Fn><<<ewBlocks(c, (n + N - 1) / N, 256), 256, 0, c.stream>>>(x, y, n, fn);
+  afterLaunch(name);
+  return true;
+}
+
+template <typename TA, typename TO, typename Fn>
+bool tryVecZip(Context& c, const char* name, const TA* a, const TA* b, TO* y, int64_t n, const Fn& fn) {
+  constexpr int N = vecWidth<TA, TO>();
+  if (n < 2 * N || !aligned16(a) || !aligned16(b) || !aligned16(y)) return false;
+  vecZipKernel<N, TA, TO, Fn><<<ewBlocks(c, (n + N - 1) / N, 256), 256, 0, c.stream>>>(a, b, y, n, fn);
+  afterLaunch(name);
+  return true;
+}
+
 /** The walk of one strided input over its own shape (for copies and maps). */
 inline Walk<1> walkOf(const HostLayout& l) {
   const int64_t* s[1] = {l.strides};

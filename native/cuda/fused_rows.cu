@@ -146,16 +146,16 @@ __global__ void sumPartialsKernel(const float* __restrict__ p, float* __restrict
   out[j] = s;
 }
 
-template <typename TI>
-__global__ void crossEntropyKernel(const float* __restrict__ x, const TI* __restrict__ targets, float* __restrict__ losses, float* __restrict__ lse,
+template <typename TX, typename TI>
+__global__ void crossEntropyKernel(const TX* __restrict__ x, const TI* __restrict__ targets, float* __restrict__ losses, float* __restrict__ lse,
                                    int64_t rows, int64_t n, int64_t ignoreIndex, float smoothing, DeviceError* err) {
   __shared__ float sm[32], ss[32], sl[32];
   const int64_t r = blockIdx.x;
   if (r >= rows) return;
-  const float* xr = x + r * n;
+  const TX* xr = x + r * n;
   float m = -INFINITY, s = 0.f, sumLogits = 0.f;
   for (int64_t j = threadIdx.x; j < n; j += blockDim.x) {
-    const float v = xr[j];
+    const float v = toF<TX>(xr[j]);
     sumLogits += v;
     if (v > m) {
       s = s * __expf(m - v) + 1.f;
@@ -200,27 +200,27 @@ __global__ void crossEntropyKernel(const float* __restrict__ x, const TI* __rest
       }
       losses[r] = NAN;
     } else {
-      const float nll = l - xr[t];
+      const float nll = l - toF<TX>(xr[t]);
       losses[r] = smoothing > 0.f ? (1.f - smoothing) * nll + smoothing * (l - L / static_cast<float>(n)) : nll;
     }
   }
 }
 
-template <typename TI>
-__global__ void crossEntropyBackwardKernel(const float* __restrict__ x, const TI* __restrict__ targets, const float* __restrict__ lse,
-                                           const float* __restrict__ dl, float* __restrict__ dx, int64_t rows, int64_t n, int64_t ignoreIndex,
+template <typename TX, typename TI>
+__global__ void crossEntropyBackwardKernel(const TX* __restrict__ x, const TI* __restrict__ targets, const float* __restrict__ lse,
+                                           const float* __restrict__ dl, TX* __restrict__ dx, int64_t rows, int64_t n, int64_t ignoreIndex,
                                            float smoothing) {
   const int64_t r = blockIdx.x;
   if (r >= rows) return;
   const int64_t t = static_cast<int64_t>(targets[r]);
-  float* dr = dx + r * n;
+  TX* dr = dx + r * n;
   if (t == ignoreIndex || t < 0 || t >= n) {
-    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) dr[j] = 0.f;
+    for (int64_t j = threadIdx.x; j < n; j += blockDim.x) dr[j] = fromF<TX>(0.f);
     return;
   }
-  const float* xr = x + r * n;
+  const TX* xr = x + r * n;
   const float g = dl[r], l = lse[r], u = smoothing / static_cast<float>(n), hit = g * (1.f - smoothing);
-  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) dr[j] = g * (__expf(xr[j] - l) - u) - (j == t ? hit : 0.f);
+  for (int64_t j = threadIdx.x; j < n; j += blockDim.x) dr[j] = fromF<TX>(g * (__expf(toF<TX>(xr[j]) - l) - u) - (j == t ? hit : 0.f));
 }
 
 const float* f32(const Buffer* b, const char* what, int64_t need) {
@@ -347,17 +347,20 @@ TCUDA_FN(crossEntropy) {
   Buffer* t = a.buffer(1);
   const int64_t rows = a.integer(2), n = a.integer(3), ignore = a.integer(4);
   const float smoothing = static_cast<float>(a.number(5));
-  const float* xp = f32(x, "crossEntropy", rows * n);
+  if (x->length < rows * n) throw OpError("crossEntropy: logits smaller than rows x classes");
   if (t->length < rows) throw OpError("crossEntropy: fewer targets than rows");
   Context& c = useDevice(x->device);
   Owned losses(allocBuffer(x->device, DType::F32, rows, false));
   Owned lse(allocBuffer(x->device, DType::F32, rows, false));
   if (rows > 0) {
-    dispatchTargets(t->dtype, [&](auto tag) {
-      using TI = decltype(tag);
-      crossEntropyKernel<TI><<<static_cast<unsigned>(rows), 256, 0, c.stream>>>(xp, t->as<TI>(), losses->as<float>(), lse->as<float>(), rows, n,
-                                                                                 ignore, smoothing, c.errDev);
-      afterLaunch("cross_entropy_f32");
+    dispatchFloat(x->dtype, "crossEntropy", [&](auto xt) {
+      using TX = decltype(xt);
+      dispatchTargets(t->dtype, [&](auto tag) {
+        using TI = decltype(tag);
+        crossEntropyKernel<TX, TI><<<static_cast<unsigned>(rows), 256, 0, c.stream>>>(x->as<TX>(), t->as<TI>(), losses->as<float>(), lse->as<float>(), rows,
+                                                                                       n, ignore, smoothing, c.errDev);
+        afterLaunch("cross_entropy");
+      });
     });
   }
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, losses), napi::wrapOwned(a.env, lse)});
@@ -371,17 +374,21 @@ TCUDA_FN(crossEntropyBackward) {
   Buffer* dl = a.buffer(3);
   const int64_t rows = a.integer(4), n = a.integer(5), ignore = a.integer(6);
   const float smoothing = static_cast<float>(a.number(7));
-  const float* xp = f32(x, "crossEntropyBackward", rows * n);
+  if (x->length < rows * n) throw OpError("crossEntropyBackward: logits smaller than rows x classes");
   const float* lp = f32(lse, "crossEntropyBackward lse", rows);
   const float* gp = f32(dl, "crossEntropyBackward dlosses", rows);
   Context& c = useDevice(x->device);
-  Owned dx(allocBuffer(x->device, DType::F32, rows * n, false));
+  // dlogits in the logits' dtype (bf16 logits under autocast give bf16 gradients, as the matmul before them wants)
+  Owned dx(allocBuffer(x->device, x->dtype, rows * n, false));
   if (rows > 0) {
-    dispatchTargets(t->dtype, [&](auto tag) {
-      using TI = decltype(tag);
-      crossEntropyBackwardKernel<TI><<<static_cast<unsigned>(rows), 256, 0, c.stream>>>(xp, t->as<TI>(), lp, gp, dx->as<float>(), rows, n, ignore,
-                                                                                         smoothing);
-      afterLaunch("cross_entropy_backward_f32");
+    dispatchFloat(x->dtype, "crossEntropyBackward", [&](auto xt) {
+      using TX = decltype(xt);
+      dispatchTargets(t->dtype, [&](auto tag) {
+        using TI = decltype(tag);
+        crossEntropyBackwardKernel<TX, TI><<<static_cast<unsigned>(rows), 256, 0, c.stream>>>(x->as<TX>(), t->as<TI>(), lp, gp, dx->as<TX>(), rows, n,
+                                                                                               ignore, smoothing);
+        afterLaunch("cross_entropy_backward");
+      });
     });
   }
   return napi::wrapOwned(a.env, dx);

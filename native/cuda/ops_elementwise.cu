@@ -44,6 +44,20 @@ struct BinaryF {
   }
 };
 
+/** Scalar forms for the vectorised dense paths. */
+template <typename T, typename TO>
+struct MapFn {
+  int op;
+  V_t<T> a, b;
+  __device__ TO operator()(T x) const { return storeV<TO>(mapValue<V_t<T>>(op, loadV<T>(x), a, b)); }
+};
+
+template <typename T, typename TO>
+struct BinaryFn {
+  int op;
+  __device__ TO operator()(T x, T y) const { return storeV<TO>(binaryValue<V_t<T>>(op, loadV<T>(x), loadV<T>(y))); }
+};
+
 template <typename T>
 struct WhereF {
   const uint8_t* c;
@@ -101,6 +115,13 @@ TCUDA_FN(map) {
     using T = decltype(tag);
     using V = typename Num<T>::type;
     const T* xp = x->as<T>() + l.offset;
+    if (walkDense(w)) {
+      const V a0 = static_cast<V>(s0), a1 = static_cast<V>(s1);
+      if (outT == DType::Bool ? tryVecMap(c, "map_bool_vec", xp, out->as<uint8_t>(), n, MapFn<T, uint8_t>{op, a0, a1})
+                              : tryVecMap(c, "map_vec", xp, out->as<T>(), n, MapFn<T, T>{op, a0, a1})) {
+        return;
+      }
+    }
     if (outT == DType::Bool) {
       launchElementwise<1>(c, "map_bool", MapF<T, uint8_t>{xp, out->as<uint8_t>(), op, static_cast<V>(s0), static_cast<V>(s1)}, w, n);
     } else {
@@ -131,6 +152,12 @@ TCUDA_FN(binary) {
     using T = decltype(tag);
     const T* ap = x->as<T>() + xl.offset;
     const T* bp = y->as<T>() + yl.offset;
+    if (walkDense(w)) {
+      if (outT == DType::Bool ? tryVecZip(c, "binary_bool_vec", ap, bp, out->as<uint8_t>(), n, BinaryFn<T, uint8_t>{op})
+                              : tryVecZip(c, "binary_vec", ap, bp, out->as<T>(), n, BinaryFn<T, T>{op})) {
+        return;
+      }
+    }
     if (outT == DType::Bool) launchElementwise<2>(c, "binary_bool", BinaryF<T, uint8_t>{ap, bp, out->as<uint8_t>(), op}, w, n);
     else launchElementwise<2>(c, "binary", BinaryF<T, T>{ap, bp, out->as<T>(), op}, w, n);
   });

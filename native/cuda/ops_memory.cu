@@ -32,6 +32,16 @@ struct CastF {
   }
 };
 
+template <typename TI, typename TO>
+struct CastFn {
+  bool toBool;
+  __device__ TO operator()(TI v) const {
+    if (toBool) return toD<TI>(v) != 0.0 ? TO(1) : TO(0);
+    if constexpr (isFloatT<TI> && isFloatT<TO>) return fromF<TO>(toF<TI>(v));
+    else return fromD<TO>(toD<TI>(v));
+  }
+};
+
 template <typename T>
 struct FillF {
   T* y;
@@ -82,6 +92,7 @@ void copyStrided(Context& c, const Buffer* src, const HostLayout& l, DType outT,
     using TI = decltype(ti);
     dispatchType(outT, [&](auto to) {
       using TO = decltype(to);
+      if (walkDense(w) && tryVecMap(c, "cast_vec", src->as<TI>() + l.offset, static_cast<TO*>(dst), n, CastFn<TI, TO>{outT == DType::Bool})) return;
       launchElementwise<1>(c, "copy_cast", CastF<TI, TO>{src->as<TI>() + l.offset, static_cast<TO*>(dst), outT == DType::Bool}, w, n);
     });
   });

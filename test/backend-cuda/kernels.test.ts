@@ -282,6 +282,19 @@ test('fused softmax, log-softmax, layer norm and cross-entropy match the referen
       return [loss, l.grad!];
     }, { atol: 1e-5, rtol: 1e-4 });
   }
+  {
+    // bf16 logits (autocast's lm-head output) go through the kernel without a float32 copy; grads come back bf16
+    const run = (dev: string) => {
+      const l = on(dev, logits, [rows, V]).requiresGrad_();
+      const loss = crossEntropy(l.to('bfloat16'), on(dev, targets, [rows], 'int64'), { labelSmoothing: 0.1 });
+      loss.backward();
+      return { loss: loss.item(), grad: l.grad!.toArray() };
+    };
+    const got = run(DUT), want = run('cpu-js');
+    assert.ok(Math.abs(got.loss - want.loss) < 1e-4 * Math.abs(want.loss), `bf16 logits loss ${got.loss} vs ${want.loss}`);
+    const e = relError(got.grad, want.grad);
+    assert.ok(e < 1e-2, `bf16 logits gradient relative error ${e}`);
+  }
   same('crossEntropy sum reduction, int32 targets', (dev) => crossEntropy(on(dev, logits.subarray(0, 3 * 1000), [3, 1000]), on(dev, Int32Array.from([1, 2, 999]), [3]), { reduction: 'none' }), { atol: 1e-5, rtol: 1e-5 });
   // the composed fallbacks on the device agree with its fused kernels
   const fusedLoss = crossEntropy(on(DUT, logits, [rows, V]), on(DUT, targets, [rows], 'int64')).item();

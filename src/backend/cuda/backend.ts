@@ -328,14 +328,14 @@ export class CudaBackend implements Backend {
 
   crossEntropy(logits: Storage, targets: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number) {
     this.checkTargets(targets, rows, n, ignoreIndex);
-    const L = this.asF32(logits, 'crossEntropy');
+    const L = logits;
     const [losses, lse] = this.call(() => this.addon.crossEntropy(this.h(L, 'crossEntropy'), this.h(targets, 'crossEntropy'), rows, n, ignoreIndex, labelSmoothing));
     return { losses: this.wrap('float32', rows, losses), lse: this.wrap('float32', rows, lse) };
   }
 
   crossEntropyBackward(logits: Storage, targets: Storage, lse: Storage, dlosses: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number): Storage {
-    const L = this.asF32(logits, 'crossEntropyBackward'), G = this.asF32(dlosses, 'crossEntropyBackward');
-    return this.call(() => this.wrap('float32', rows * n, this.addon.crossEntropyBackward(this.h(L, 'crossEntropyBackward'),
+    const L = logits, G = this.asF32(dlosses, 'crossEntropyBackward');
+    return this.call(() => this.wrap(logits.dtype, rows * n, this.addon.crossEntropyBackward(this.h(L, 'crossEntropyBackward'),
       this.h(targets, 'crossEntropyBackward'), this.h(lse, 'crossEntropyBackward'), this.h(G, 'crossEntropyBackward'), rows, n, ignoreIndex, labelSmoothing)));
   }
 
