@@ -130,7 +130,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   const t = targets.reshape([-1]).contiguous();
   let losses: Tensor;
   if (fused(be, 'crossEntropy')) {
-    const L = dense(logits.reshape([rows, C]));
+    // half-precision logits stay half on backends that compute in that type: no float32 copy of (rows, V)
+    const flat = logits.reshape([rows, C]);
+    const L = flat.dtype !== 'float32' && isFloat(flat.dtype) && be.computeDTypes.includes(flat.dtype) ? flat.contiguous() : dense(flat);
     const r = be.crossEntropy!(L.storage, t.storage, rows, C, ignoreIndex, smoothing);
     losses = Tensor.record(Tensor.fromStorage(r.losses, [rows], be), 'crossEntropy', [L], (g) => {
       const G = dense(g);
