@@ -1,7 +1,7 @@
-// f32 GEMM benchmark of the native cpu backend: GFLOP/s for square sizes 64..4096 on one thread and on all
+// GEMM benchmark of the native cpu backend: f32 GFLOP/s for square sizes 64..4096 on one thread and on all
 // threads, next to the FP32 FMA peak computed for this machine (cores x measured clock x FMA units x lanes
-// x 2). Prints a table and writes JSON (--out FILE, default bench-gemm.json).
-//   node dist/bench/gemm.js [--sizes 64,128,...] [--threads N] [--out FILE]
+// x 2); with --bf16, bfloat16 operands too (AVX512-BF16 where present). Prints a table and writes JSON.
+//   node dist/bench/gemm.js [--sizes 64,128,...] [--threads N] [--bf16] [--out FILE (default bench-gemm.json)]
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +11,7 @@ import { getBackend } from '../src/backend/registry.js';
 import { TesseraError } from '../src/errors.js';
 
 export interface GemmRow {
+  dtype: 'float32' | 'bfloat16';
   n: number;
   threads: number;
   /** 2 n^3 / wall time. */
@@ -27,13 +28,17 @@ export interface GemmBenchResult {
   bench: 'gemm';
   isa: string;
   kernel: string;
+  bf16Kernel: string;
   cores: number;
   ghz: number;
   fmaUnits: number;
   lanes: number;
   peakGflopsPerCore: number;
+  /** All cores busy: per-core clock measured with every thread running FMAs at once. */
+  ghzAllCores: number;
   peakGflopsAllCores: number;
   peakFormula: string;
+  peakFormulaAllCores: string;
   /** 1-minute load average of the machine when the run ended (other processes competing for the cores). */
   loadAverage: number;
   rows: GemmRow[];
@@ -49,11 +54,12 @@ function option(argv: string[], name: string): string | undefined {
  * is the process's (all its threads): on a machine shared with other work, wall time counts the moments our
  * threads wait for a core, CPU time does not.
  */
-function timeGemm(be: Backend, n: number): { wallMs: number; cpuMs: number } {
+function timeGemm(be: Backend, n: number, dtype: 'float32' | 'bfloat16'): { wallMs: number; cpuMs: number } {
   const fill = new Float32Array(n * n);
   for (let i = 0; i < fill.length; i++) fill[i] = ((i * 7919) % 1000) / 1000 - 0.5;
-  const a = be.fromHost(fill, 'float32'), b = be.fromHost(fill, 'float32');
   const l = contiguousLayout([n, n]);
+  const f = be.fromHost(fill, 'float32');
+  const a = dtype === 'float32' ? f : be.copy(f, l, dtype), b = a;
   const once = () => be.release?.(be.matmul(a, l, b, l));
   once();
   let wallMs = Infinity, cpuMs = Infinity, spent = 0, samples = 0;
@@ -71,7 +77,7 @@ function timeGemm(be: Backend, n: number): { wallMs: number; cpuMs: number } {
     samples++;
   }
   be.release?.(a);
-  be.release?.(b);
+  if (a !== f) be.release?.(f);
   return { wallMs, cpuMs };
 }
 
@@ -90,16 +96,22 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gemm
   const info = nativeInfo();
   const rows: GemmRow[] = [];
   const perCore = { value: before.peakGflopsPerCore };
+  const previousThreads = getNumThreads();
+  setNumThreads(allThreads);
+  const allCore = allThreads > 1 ? measureFmaPeak(allThreads) : before;
+  setNumThreads(previousThreads);
+  const peakOf = (threads: number) => (threads > 1 ? allCore.peakGflopsPerCore * threads : perCore.value);
   const previous = getNumThreads();
   try {
-    for (const n of sizes) {
+    const dtypes = argv.includes('--bf16') ? (['float32', 'bfloat16'] as const) : (['float32'] as const);
+    for (const dtype of dtypes) for (const n of sizes) {
       for (const threads of allThreads > 1 ? [1, allThreads] : [1]) {
         setNumThreads(threads);
-        const { wallMs, cpuMs } = timeGemm(be, n);
+        const { wallMs, cpuMs } = timeGemm(be, n, dtype);
         const gflops = (2 * n ** 3) / (wallMs * 1e6), gflopsCpu = (2 * n ** 3) / ((cpuMs / threads) * 1e6);
-        const peakT = perCore.value * threads;
-        rows.push({ n, threads, gflops, ofPeak: gflops / peakT, msPerGemm: wallMs, gflopsCpu, ofPeakCpu: gflopsCpu / peakT });
-        console.log(`gemm ${String(n).padStart(5)}  ${threads} thread${threads > 1 ? 's' : ' '}  ${gflops.toFixed(1).padStart(7)} GFLOP/s ${(100 * gflops / peakT).toFixed(1).padStart(5)}% of peak` +
+        const peakT = peakOf(threads);
+        rows.push({ dtype, n, threads, gflops, ofPeak: gflops / peakT, msPerGemm: wallMs, gflopsCpu, ofPeakCpu: gflopsCpu / peakT });
+        console.log(`${dtype === 'float32' ? 'f32 ' : 'bf16'} gemm ${String(n).padStart(5)}  ${threads} thread${threads > 1 ? 's' : ' '}  ${gflops.toFixed(1).padStart(7)} GFLOP/s ${(100 * gflops / peakT).toFixed(1).padStart(5)}% of peak` +
           `   (per CPU-second: ${gflopsCpu.toFixed(1).padStart(7)} GFLOP/s ${(100 * gflopsCpu / peakT).toFixed(1).padStart(5)}%)`);
       }
     }
@@ -109,18 +121,21 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<Gemm
   const after = measureFmaPeak();
   // the clock of a shared or turbo-boosting machine moves: the peak is the higher of the two measurements
   const peak = after.peakGflopsPerCore > before.peakGflopsPerCore ? after : before;
+  perCore.value = peak.peakGflopsPerCore;
   for (const r of rows) {
-    r.ofPeak = r.gflops / (peak.peakGflopsPerCore * r.threads);
-    r.ofPeakCpu = r.gflopsCpu / (peak.peakGflopsPerCore * r.threads);
+    r.ofPeak = r.gflops / peakOf(r.threads);
+    r.ofPeakCpu = r.gflopsCpu / peakOf(r.threads);
   }
   const result: GemmBenchResult = {
-    bench: 'gemm', isa: info.isa, kernel: info.gemmKernel, cores: allThreads, ghz: peak.ghz, fmaUnits: peak.fmaUnits, lanes: peak.lanes,
-    peakGflopsPerCore: peak.peakGflopsPerCore, peakGflopsAllCores: peak.peakGflopsPerCore * allThreads,
-    peakFormula: `${allThreads} cores x ${peak.ghz.toFixed(2)} GHz x ${peak.fmaUnits} FMA units x ${peak.lanes} lanes x 2 = ${(peak.peakGflopsPerCore * allThreads).toFixed(1)} GFLOP/s`,
+    bench: 'gemm', isa: info.isa, kernel: info.gemmKernel, bf16Kernel: info.bf16GemmKernel, cores: allThreads, ghz: peak.ghz, fmaUnits: peak.fmaUnits, lanes: peak.lanes,
+    peakGflopsPerCore: peak.peakGflopsPerCore, ghzAllCores: allCore.ghz, peakGflopsAllCores: peakOf(allThreads),
+    peakFormula: `1 core x ${peak.ghz.toFixed(2)} GHz x ${peak.fmaUnits} FMA units x ${peak.lanes} lanes x 2 = ${peak.peakGflopsPerCore.toFixed(1)} GFLOP/s`,
+    peakFormulaAllCores: `${allThreads} cores x ${allCore.ghz.toFixed(2)} GHz (all busy) x ${peak.fmaUnits} FMA units x ${peak.lanes} lanes x 2 = ${peakOf(allThreads).toFixed(1)} GFLOP/s`,
     loadAverage: loadavg()[0]!,
     rows,
   };
-  console.log(`peak: ${result.peakFormula} (clock measured ${before.ghz.toFixed(2)} GHz before, ${after.ghz.toFixed(2)} GHz after; load average ${result.loadAverage.toFixed(2)})`);
+  console.log(`peak: ${result.peakFormula} (clock measured ${before.ghz.toFixed(2)} GHz before, ${after.ghz.toFixed(2)} GHz after); ` +
+    `${result.peakFormulaAllCores}; load average ${result.loadAverage.toFixed(2)}`);
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   console.log(`wrote ${out}`);
   return result;

@@ -13,6 +13,11 @@ struct PeakEstimate {
 };
 
 PeakEstimate estimatePeak();
+/**
+ * The same with `threads` cores busy at once (all-core clocks are lower, notably under AVX-512): every thread
+ * runs the FMA loop; ghz is derived from the summed rate with the single-core FMA unit count.
+ */
+PeakEstimate estimatePeakConcurrent(int threads);
 /** Seconds of CPU time this thread has run (so probes are not skewed by other processes sharing the core). */
 double threadCpuSeconds();
 /** Sustained GFLOP/s of independent FMA chains, one thread (per ISA file). */

@@ -3,6 +3,7 @@
 #include "gemm_bf16.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "aligned.h"
@@ -13,9 +14,62 @@
 
 namespace tessera {
 
+namespace {
+
+// Flops per second of a micro-kernel on one L1-resident panel pair (the kernel alone, no packing).
+template <typename Fn>
+double kernelRate(Fn&& run, double flopsPerCall) {
+  run();
+  const auto t0 = std::chrono::steady_clock::now();
+  int calls = 0;
+  double s = 0;
+  do {
+    for (int i = 0; i < 64; i++) run();
+    calls += 64;
+    s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (s < 0.002);
+  return calls * flopsPerCall / s;
+}
+
+// vdpbf16ps does two products per lane, but some cores issue it at half the FMA rate (then the f32 kernel on
+// widened operands is as fast or faster): measured once, the bf16 kernel is used only where it wins.
+bool bf16KernelWins(const Bf16Kernel* bk) {
+  const MicroKernel& fk = gemmKernel();
+  const int64_t kc = 256;
+  AlignedBuffer fa, fb, ba, bb, c;
+  float* A = fa.get<float>(kc * fk.mr);
+  float* B = fb.get<float>(kc * fk.nr);
+  uint32_t* BA = ba.get<uint32_t>(kc / 2 * bk->mr);
+  uint32_t* BB = bb.get<uint32_t>(kc / 2 * bk->nr);
+  float* C = c.get<float>(64 * 64);
+  for (int64_t i = 0; i < kc * fk.mr; i++) A[i] = 0.001f * (i % 7);
+  for (int64_t i = 0; i < kc * fk.nr; i++) B[i] = 0.001f * (i % 5);
+  for (int64_t i = 0; i < kc / 2 * bk->mr; i++) BA[i] = 0x3f803f80u;
+  for (int64_t i = 0; i < kc / 2 * bk->nr; i++) BB[i] = 0x3f803f80u;
+  const double f32 = kernelRate([&] { fk.run(kc, A, B, C, 64, true); }, 2.0 * kc * fk.mr * fk.nr);
+  const double b16 = kernelRate([&] { bk->run(kc / 2, BA, BB, C, 64, true); }, 2.0 * kc * bk->mr * bk->nr);
+  return b16 > 1.15 * f32;
+}
+
+}  // namespace
+
 const Bf16Kernel* bf16Kernel() {
 #ifdef TESSERA_HAVE_AVX512
-  if (activeIsa() == Isa::Avx512 && cpuFeatures().avx512bf16) return bf16KernelAvx512();
+  if (activeIsa() == Isa::Avx512 && cpuFeatures().avx512bf16) {
+    static const Bf16Kernel* chosen = [] {
+      const Bf16Kernel* k = bf16KernelAvx512();
+      return k && bf16KernelWins(k) ? k : nullptr;
+    }();
+    return chosen;
+  }
+#endif
+  return nullptr;
+}
+
+/** The AVX512-BF16 kernel if the build and CPU have it, whether or not it is chosen. */
+const Bf16Kernel* bf16KernelAvailable() {
+#ifdef TESSERA_HAVE_AVX512
+  if (cpuFeatures().avx512bf16) return bf16KernelAvx512();
 #endif
   return nullptr;
 }
@@ -72,15 +126,22 @@ void widenedGemm(const Bf16GemmArgs& g, int threads) {
   AlignedBuffer fa, fb;
   float* A = fa.get<float>(g.M * g.K);
   float* B = fb.get<float>(g.K * g.N);
-  parallelFor(g.M, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, g.K)), [&](int64_t i0, int64_t i1, int) {
-    for (int64_t i = i0; i < i1; i++)
-      for (int64_t k = 0; k < g.K; k++) A[i * g.K + k] = bf16ToFloat(g.a[i * g.rsa + k * g.csa]);
+  // widen in the operands' own memory order (the f32 GEMM reads any strides), so the loops run unit-stride
+  const bool aColMajor = g.rsa == 1 && g.csa != 1, bColMajor = g.rsb == 1 && g.csb != 1;
+  const int64_t aOuter = aColMajor ? g.K : g.M, aInner = aColMajor ? g.M : g.K;
+  const int64_t aSo = aColMajor ? g.csa : g.rsa, aSi = aColMajor ? g.rsa : g.csa;
+  parallelFor(aOuter, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, aInner)), [&](int64_t o0, int64_t o1, int) {
+    for (int64_t o = o0; o < o1; o++)
+      for (int64_t i = 0; i < aInner; i++) A[o * aInner + i] = bf16ToFloat(g.a[o * aSo + i * aSi]);
   });
-  parallelFor(g.K, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, g.N)), [&](int64_t k0, int64_t k1, int) {
-    for (int64_t k = k0; k < k1; k++)
-      for (int64_t j = 0; j < g.N; j++) B[k * g.N + j] = bf16ToFloat(g.b[k * g.rsb + j * g.csb]);
+  const int64_t bOuter = bColMajor ? g.N : g.K, bInner = bColMajor ? g.K : g.N;
+  const int64_t bSo = bColMajor ? g.csb : g.rsb, bSi = bColMajor ? g.rsb : g.csb;
+  parallelFor(bOuter, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, bInner)), [&](int64_t o0, int64_t o1, int) {
+    for (int64_t o = o0; o < o1; o++)
+      for (int64_t i = 0; i < bInner; i++) B[o * bInner + i] = bf16ToFloat(g.b[o * bSo + i * bSi]);
   });
-  GemmArgs f{g.M, g.N, g.K, A, g.K, 1, B, g.N, 1, g.c, nullptr, Act::None};
+  GemmArgs f{g.M, g.N, g.K, A, aColMajor ? 1 : g.K, aColMajor ? g.M : 1, B, bColMajor ? 1 : g.N, bColMajor ? g.K : 1,
+             g.c, nullptr, Act::None};
   sgemm(f, threads);
 }
 

@@ -25,8 +25,10 @@ struct Bf16Kernel {
   Bf16KernelFn run;
 };
 
-/** The AVX512-BF16 kernel when this build and CPU have it, else null. */
+/** The AVX512-BF16 kernel when this build and CPU have it and it outruns the f32 kernel here, else null. */
 const Bf16Kernel* bf16Kernel();
+/** The AVX512-BF16 kernel when this build and CPU have it. */
+const Bf16Kernel* bf16KernelAvailable();
 const Bf16Kernel* bf16KernelAvx512();
 
 /** One bf16 GEMM into f32, threaded when `threads` > 1. */

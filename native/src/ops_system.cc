@@ -51,7 +51,7 @@ TESSERA_FN(info) {
   napi::setProp(a.env, o, "isa", str(a.env, isaName(activeIsa())));
   napi::setProp(a.env, o, "gemmKernel", str(a.env, gemmKernel().name));
   const Bf16Kernel* bk = bf16Kernel();
-  napi::setProp(a.env, o, "bf16GemmKernel", str(a.env, bk ? bk->name : "widen-to-f32"));
+  napi::setProp(a.env, o, "bf16GemmKernel", str(a.env, bk ? bk->name : (bf16KernelAvailable() ? "widen-to-f32 (faster than avx512bf16 here)" : "widen-to-f32")));
   napi::setProp(a.env, o, "threads", napi::makeNumber(a.env, numThreads()));
   napi::setProp(a.env, o, "avx2Fma", boolean(a.env, f.avx2Fma));
   napi::setProp(a.env, o, "avx512f", boolean(a.env, f.avx512f));
@@ -67,8 +67,10 @@ TESSERA_FN(info) {
   return o;
 }
 
+// peak(threads = 1): the FP32 FMA peak estimate of one core, or per core with `threads` cores busy at once
 TESSERA_FN(peak) {
-  const PeakEstimate p = estimatePeak();
+  const int threads = a.isNullish(0) ? 1 : static_cast<int>(a.integer(0));
+  const PeakEstimate p = threads > 1 ? estimatePeakConcurrent(threads) : estimatePeak();
   napi_value o = napi::makeObject(a.env);
   napi::setProp(a.env, o, "ghz", napi::makeNumber(a.env, p.ghz));
   napi::setProp(a.env, o, "lanes", napi::makeNumber(a.env, p.lanes));

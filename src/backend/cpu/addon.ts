@@ -17,7 +17,7 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   setIsa(name: string): void;
   info(): { isa: string; gemmKernel: string; bf16GemmKernel: string; threads: number; avx2Fma: boolean; avx512f: boolean; avx512bf16: boolean; builtIsas: string };
-  peak(): { ghz: number; lanes: number; fmaUnits: number; probeGflops: number; peakGflopsPerCore: number };
+  peak(threads?: number): { ghz: number; lanes: number; fmaUnits: number; probeGflops: number; peakGflopsPerCore: number };
   zeros(dtype: number, length: number): Handle;
   full(dtype: number, length: number, value: number): Handle;
   arange(dtype: number, start: number, step: number, length: number): Handle;

@@ -32,10 +32,11 @@ export function nativeInfo() {
 
 /**
  * Measures the FP32 FMA peak of one core: clock (dependent adds), FMA units (from an FMA throughput loop)
- * and lanes of the active ISA; peak = ghz * fmaUnits * lanes * 2.
+ * and lanes of the active ISA; peak = ghz * fmaUnits * lanes * 2. With `threads` > 1 the FMA loop runs on
+ * that many threads at once and the result is per core at that all-core clock.
  */
-export function measureFmaPeak() {
-  return loadAddon().peak();
+export function measureFmaPeak(threads = 1) {
+  return loadAddon().peak(threads);
 }
 
 /** Bytes of native storage alive now. */
