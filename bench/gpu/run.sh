@@ -2,7 +2,7 @@
 # The GPU benchmark in one command, on the GPU machine (CUDA toolkit, python3 with torch and transformers,
 # a Node binary): builds the cuda addon when it is missing, runs Tessera's and PyTorch's sides in the same
 # call, and writes $OUT/bench.json (default runs/gpu-bench) with the side-by-side table.
-#   bash bench/gpu/run.sh [--rows kernels,gpt2,bert-pretrain,bert-encode,vit,transformer] [--fp32] [--compile]
+#   bash bench/gpu/run.sh [--rows kernels,gpt2,bert-pretrain,bert-encode,vit,transformer] [--fp32] [--compile] [--profile]
 # dist/ must be built (npx tsc -p .). NODE_API_INCLUDE names the folder with node_api.h if node's own is absent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +16,7 @@ while [ $# -gt 0 ]; do
     --rows) ROWS=$2; shift 2 ;;
     --fp32) EXTRA_TS+=(--fp32); EXTRA_PY+=(--fp32); shift ;;
     --compile) EXTRA_PY+=(--compile); shift ;;
+    --profile) EXTRA_TS+=(--profile); shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done

@@ -289,9 +289,10 @@ Scratch::~Scratch() {
 
 namespace {
 struct ProfEvent {
-  const char* op;
+  std::string op;
   cudaEvent_t start, end;
 };
+std::string gProfDetail;
 bool gProfiling = [] {
   const char* e = std::getenv("TESSERA_CUDA_PROFILE");
   return e && e[0] == '1';
@@ -334,6 +335,7 @@ void setProfiling(bool on) { gProfiling = on; }
 void profileBegin(const char* op) {
   if (!gProfiling || gCurrent < 0 || !gContexts[gCurrent]) return;
   gProfOp = op;
+  gProfDetail.clear();
   gProfStart = takeEvent();
   cudaEventRecord(gProfStart, gContexts[gCurrent]->stream);
 }
@@ -343,10 +345,14 @@ void profileEnd() {
   if (gCurrent >= 0 && gContexts[gCurrent]) {
     cudaEvent_t end = takeEvent();
     cudaEventRecord(end, gContexts[gCurrent]->stream);
-    gProfPending.push_back(ProfEvent{gProfOp, gProfStart, end});
+    gProfPending.push_back(ProfEvent{gProfDetail.empty() ? std::string(gProfOp) : std::string(gProfOp) + " " + gProfDetail, gProfStart, end});
     if (gProfPending.size() > 20000) resolvePending();
   }
   gProfOp = nullptr;
+}
+
+void profileDetail(const std::string& detail) {
+  if (gProfOp) gProfDetail = detail;
 }
 
 std::vector<std::tuple<std::string, int64_t, double>> profileTake() {

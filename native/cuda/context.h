@@ -147,6 +147,8 @@ bool profiling();
 void setProfiling(bool on);
 void profileBegin(const char* op);
 void profileEnd();
+/** Adds detail (e.g. shapes) to the current op's profile key. */
+void profileDetail(const std::string& detail);
 /** Resolves the recorded events (synchronising) into (op, calls, milliseconds) totals and clears them. */
 std::vector<std::tuple<std::string, int64_t, double>> profileTake();
 

@@ -302,6 +302,32 @@ TCUDA_FN(matmul) {
       biasPtr = keepBias->ptr;
     }
   }
+  // Leading dims that break 16-byte alignment (a 50257-token vocabulary) push cuBLASLt onto slow kernels:
+  // for large products, copy such operands to padded pitches and compute into a padded output instead.
+  const size_t es = dtypeSize(A->dtype);
+  const int64_t padTo = static_cast<int64_t>(16 / es);
+  auto misaligned = [&](int64_t ld) { return (ld * static_cast<int64_t>(es)) % 16 != 0; };
+  const bool big = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= static_cast<double>(1 << 28);
+  std::unique_ptr<Scratch> padA, padB, padC;
+  auto padSide = [&](Side& sd, const void*& ptr, std::unique_ptr<Scratch>& keep) {
+    const int64_t ldp = (static_cast<int64_t>(sd.rows) + padTo - 1) / padTo * padTo;
+    keep = std::make_unique<Scratch>(A->device, static_cast<size_t>(ldp) * sd.cols * es);
+    check(cudaMemcpy2DAsync(keep->ptr, ldp * es, ptr, sd.ld * es, sd.rows * es, sd.cols, cudaMemcpyDeviceToDevice, c.stream),
+          "cudaMemcpy2DAsync (matmul operand padding)");
+    ptr = keep->ptr;
+    sd.ld = ldp;
+  };
+  int64_t ldc = N;
+  void* dPtr = out->data;
+  if (big && nb == 1) {
+    if (misaligned(ltA.ld)) padSide(ltA, bPtr, padA);
+    if (misaligned(ltB.ld)) padSide(ltB, aPtr, padB);
+    if (misaligned(N)) {
+      ldc = (N + padTo - 1) / padTo * padTo;
+      padC = std::make_unique<Scratch>(A->device, static_cast<size_t>(ldc) * M * es);
+      dPtr = padC->ptr;
+    }
+  }
   PlanKey key{};
   key.dtype = static_cast<int>(A->dtype);
   key.tf32 = tf32 ? 1 : 0;
@@ -314,14 +340,14 @@ TCUDA_FN(matmul) {
   key.k = static_cast<uint64_t>(K);
   key.lda = ltA.ld;
   key.ldb = ltB.ld;
-  key.ldc = N;
+  key.ldc = ldc;
   key.batch = static_cast<int>(nb);
   key.strideA = nb > 1 ? sb : 0;
   key.strideB = nb > 1 ? sa : 0;
   key.strideC = nb > 1 ? M * N : 0;
   key.alA = alignmentOf(bPtr);
   key.alB = alignmentOf(aPtr);
-  key.alC = alignmentOf(out->data);
+  key.alC = alignmentOf(dPtr);
   key.alBias = biasPtr ? alignmentOf(biasPtr) : 0;
   handleOf(c);
   Plan* plan = planFor(c, key);
@@ -330,10 +356,17 @@ TCUDA_FN(matmul) {
   }
   const float alpha = 1.f, beta = 0.f;
   setLastKernel("cublasLtMatmul");
-  checkLt(cublasLtMatmul(static_cast<cublasLtHandle_t>(c.lt), plan->desc, &alpha, bPtr, plan->la, aPtr, plan->lb, &beta, out->data, plan->lc,
-                         out->data, plan->lc, &plan->algo, c.workspace, plan->workspace, c.stream),
+  if (profiling()) {
+    profileDetail(std::string(dtypeName(A->dtype)) + " " + std::to_string(nb) + "x" + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N) +
+                  (ltB.trans ? " aT" : "") + (ltA.trans ? " bT" : "") + (biasPtr ? " bias" : "") + (tf32 ? " tf32" : "") + (padA || padB || padC ? " padded" : ""));
+  }
+  checkLt(cublasLtMatmul(static_cast<cublasLtHandle_t>(c.lt), plan->desc, &alpha, bPtr, plan->la, aPtr, plan->lb, &beta, dPtr, plan->lc,
+                         dPtr, plan->lc, &plan->algo, c.workspace, plan->workspace, c.stream),
           "cublasLtMatmul (" + std::to_string(M) + "x" + std::to_string(K) + " @ " + std::to_string(K) + "x" + std::to_string(N) + ", " +
               dtypeName(A->dtype) + ", batch " + std::to_string(nb) + ")");
+  if (padC) {
+    check(cudaMemcpy2DAsync(out->data, N * es, dPtr, ldc * es, N * es, M, cudaMemcpyDeviceToDevice, c.stream), "cudaMemcpy2DAsync (matmul output)");
+  }
   if (act != kActNone) applyActivationInPlace(c, out.get(), act);
   return napi::wrapOwned(a.env, out);
 }

@@ -83,6 +83,7 @@ void copyStrided(Context& c, const Buffer* src, const HostLayout& l, DType outT,
   const int64_t n = l.numel();
   if (n == 0) return;
   const Walk<1> w = walkOf(l);
+  if (profiling()) profileDetail(std::string(dtypeName(src->dtype)) + "->" + dtypeName(outT) + (walkDense(w) ? " dense" : " strided nd" + std::to_string(w.nd)));
   if (outT == src->dtype && walkDense(w)) {
     check(cudaMemcpyAsync(dst, static_cast<const char*>(src->data) + l.offset * dtypeSize(src->dtype), n * dtypeSize(outT),
                           cudaMemcpyDeviceToDevice, c.stream), "cudaMemcpyAsync (copy)");

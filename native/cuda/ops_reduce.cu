@@ -156,6 +156,52 @@ __global__ void reduceFinishKernel(const V_t<T>* pv, const int64_t* pi, TO* out,
   storeResult<T, TO>(out, o, op, acc);
 }
 
+/**
+ * Column sums of a contiguous (R, N) matrix (bias gradients): blocks of 32 columns x 8 row lanes, four
+ * independent accumulators per thread, partials per row chunk summed in a fixed order.
+ */
+template <typename T>
+__global__ void colSumKernel(const T* __restrict__ x, T* __restrict__ out, float* __restrict__ partial, int64_t R, int64_t N, int64_t chunk) {
+  __shared__ float sm[8][33];
+  const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+  const int64_t col = static_cast<int64_t>(blockIdx.x) * 32 + tx;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk, r1 = min(R, r0 + chunk);
+  float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f;
+  if (col < N) {
+    int64_t r = r0 + ty;
+    for (; r + 24 < r1; r += 32) {
+      a0 += toF<T>(x[r * N + col]);
+      a1 += toF<T>(x[(r + 8) * N + col]);
+      a2 += toF<T>(x[(r + 16) * N + col]);
+      a3 += toF<T>(x[(r + 24) * N + col]);
+    }
+    for (; r < r1; r += 8) a0 += toF<T>(x[r * N + col]);
+  }
+  sm[ty][tx] = (a0 + a1) + (a2 + a3);
+  __syncthreads();
+  if (ty == 0 && col < N) {
+    float acc = 0.f;
+#pragma unroll
+    for (int k = 0; k < 8; k++) acc += sm[k][tx];
+    if (gridDim.y == 1) out[col] = fromF<T>(acc);
+    else partial[blockIdx.y * N + col] = acc;
+  }
+}
+
+template <typename T>
+__global__ void colSumFinishKernel(const float* __restrict__ partial, T* __restrict__ out, int64_t N, int splits) {
+  const int64_t col = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (col >= N) return;
+  float a0 = 0.f, a1 = 0.f;
+  int s = 0;
+  for (; s + 1 < splits; s += 2) {
+    a0 += partial[s * N + col];
+    a1 += partial[(s + 1) * N + col];
+  }
+  if (s < splits) a0 += partial[s * N + col];
+  out[col] = fromF<T>(a0 + a1);
+}
+
 template <typename T, typename TO>
 void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* axesMask, int op, Buffer* out) {
   using V = V_t<T>;
@@ -180,8 +226,26 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
   if (outN == 0) return;
   const T* xp = x->as<T>() + l.offset;
   TO* op_ = out->as<TO>();
-  const bool rowMode = red.strides[0][red.nd - 1] == 1 || kept.strides[0][kept.nd - 1] != 1 || outN < 64;
   const int64_t sm = c.smCount > 0 ? c.smCount : 80;
+  if constexpr (std::is_same_v<V_t<T>, float> && std::is_same_v<T, TO>) {
+    if (op == kSum && kept.nd == 1 && kept.strides[0][0] == 1 && red.nd == 1 && red.strides[0][0] == outN && R >= 64) {
+      const int64_t gx = (outN + 31) / 32;
+      int64_t splits = std::min<int64_t>((sm * 8 + gx - 1) / gx, (R + 63) / 64);
+      if (splits < 1) splits = 1;
+      if (splits > 256) splits = 256;
+      const int64_t chunk = (R + splits - 1) / splits;
+      splits = (R + chunk - 1) / chunk;
+      Scratch part(x->device, (splits > 1 ? splits : 1) * outN * sizeof(float));
+      colSumKernel<T><<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
+      afterLaunch("reduce_col_sum");
+      if (splits > 1) {
+        colSumFinishKernel<T><<<blocksFor(outN, 256), 256, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
+        afterLaunch("reduce_col_sum_finish");
+      }
+      return;
+    }
+  }
+  const bool rowMode = red.strides[0][red.nd - 1] == 1 || kept.strides[0][kept.nd - 1] != 1 || outN < 64;
   if (rowMode) {
     int threads = 32;
     while (threads < 256 && threads < R) threads <<= 1;
@@ -204,7 +268,7 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
   } else {
     int64_t splits = std::min<int64_t>((sm * 2048 + outN - 1) / outN, (R + 31) / 32);
     if (splits < 1) splits = 1;
-    if (splits > 65535) splits = 65535;
+    if (splits > 64) splits = 64;
     const int64_t chunk = (R + splits - 1) / splits;
     const unsigned gx = static_cast<unsigned>((outN + 255) / 256);
     if (splits == 1) {

@@ -150,6 +150,14 @@ test('matmul: transposes, batches, broadcast batch, 4-D permuted views, bias epi
   }, { atol: 2e-3, rtol: 1e-4 });
 });
 
+test('large matmuls with an odd leading dim (a 50257-style vocabulary) go through padded pitches', opts, () => {
+  const tol = { atol: 2e-3, rtol: 1e-4 };
+  const a = data(512 * 512, 35), b = data(512 * 1025, 36), bias = data(1025, 37);
+  same('x @ W^T + b with N = 1025', (dev) => linear(on(dev, a, [512, 512]), on(dev, b, [1025, 512]), on(dev, bias, [1025])), tol);
+  same('g (512 x 1025) @ W (1025 x 512)', (dev) => matmul(on(dev, b, [512, 1025]), on(dev, b, [1025, 512])), { atol: 1e-2, rtol: 1e-4 });
+  same('g^T @ x', (dev) => matmul(on(dev, b, [512, 1025]).T, on(dev, a, [512, 512])), tol);
+});
+
 test('matmul epilogue activations in the backend call', opts, () => {
   for (const activation of ['relu', 'gelu', 'geluTanh'] as const) {
     same(activation, (dev) => {

@@ -27,8 +27,8 @@ interface FlashSaved {
 
 interface PendingAdam {
   handles: Handle[];
-  /** Keeps the storages alive until the launch. */
-  storages: Storage[];
+  /** The storages the pending steps read or write: an op touching one of them launches the steps first. */
+  storages: Set<Storage>;
   p: AdamWParams;
 }
 
@@ -73,15 +73,16 @@ export class CudaBackend implements Backend {
 
   // --- plumbing ---
 
-  /** Runs one addon call: pending AdamW steps first, an out-of-memory retry, then the collector check. */
+  /** Runs one addon call with an out-of-memory retry, then the collector check. */
   private call<T>(fn: () => T): T {
-    if (this.pendingAdam) this.flushAdam();
     const r = this.memory.retryOnOom(fn);
     this.memory.afterAlloc();
     return r;
   }
 
+  /** The handle of a storage an op uses; pending AdamW steps on that storage are launched first (stream order). */
   private h(s: Storage, op: string): Handle {
+    if (this.pendingAdam && this.pendingAdam.storages.has(s)) this.flushAdam();
     return handleOf(s, op, this.index);
   }
 
@@ -142,6 +143,7 @@ export class CudaBackend implements Backend {
 
   toHost(src: Storage, layout: Layout): HostArray {
     // ids made from host data are still known exactly on the host: no device round trip
+    if (this.pendingAdam?.storages.has(src)) this.flushAdam();
     const known = src instanceof CudaStorage ? src.ints?.values : undefined;
     if (known && known.length === src.length && src.dtype !== 'bool') {
       const out = allocHost(src.dtype, numel(layout.shape));
@@ -181,6 +183,7 @@ export class CudaBackend implements Backend {
   }
 
   synchronize(): void {
+    this.flushAdam();
     this.call(() => this.addon.synchronize(this.index));
   }
 
@@ -384,15 +387,18 @@ export class CudaBackend implements Backend {
       if (s.dtype !== 'float32') throw new TesseraError(`cuda adamw: ${what} must be float32, got ${s.dtype}`);
       if (s.length < param.length) throw new TesseraError(`cuda adamw: ${what} has ${s.length} elements, the parameter ${param.length}`);
     }
-    const handles = [this.h(param, 'adamw'), this.h(grad, 'adamw'), this.h(m, 'adamw'), this.h(v, 'adamw')];
     const q = this.pendingAdam;
-    if (q && q.p.lr === p.lr && q.p.beta1 === p.beta1 && q.p.beta2 === p.beta2 && q.p.eps === p.eps && q.p.weightDecay === p.weightDecay && q.p.step === p.step) {
-      q.handles.push(...handles);
-      q.storages.push(param, grad, m, v);
+    const same = q && q.p.lr === p.lr && q.p.beta1 === p.beta1 && q.p.beta2 === p.beta2 && q.p.eps === p.eps && q.p.weightDecay === p.weightDecay && q.p.step === p.step;
+    if (q && !same) this.flushAdam();
+    // one storage twice in a batch (a shared parameter) would race inside the launch: launch the batch first
+    const handles = [this.h(param, 'adamw'), this.h(grad, 'adamw'), this.h(m, 'adamw'), this.h(v, 'adamw')];
+    const batch = this.pendingAdam;
+    if (batch) {
+      batch.handles.push(...handles);
+      for (const s of [param, grad, m, v]) batch.storages.add(s);
       return;
     }
-    if (q) this.flushAdam();
-    this.pendingAdam = { handles, storages: [param, grad, m, v], p: { ...p } };
+    this.pendingAdam = { handles, storages: new Set([param, grad, m, v]), p: { ...p } };
   }
 
   lstmCell(gates: Storage, cPrev: Storage, B: number, H: number) {
