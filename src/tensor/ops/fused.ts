@@ -198,7 +198,9 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const be = q.backend;
   if (fused(be, 'attention') && Dv === D) {
     // autocast (see ../autocast.ts): q, k, v and the output in the half type; the mask stays float32
-    const ac = autocastTarget(be, [q.dtype, k.dtype, v.dtype]);
+    // (and half inputs outside autocast stay half on backends that compute in that type)
+    const same = q.dtype === k.dtype && q.dtype === v.dtype && q.dtype !== 'float32' && isFloat(q.dtype) && be.computeDTypes.includes(q.dtype);
+    const ac = autocastTarget(be, [q.dtype, k.dtype, v.dtype]) ?? (same ? q.dtype : null);
     const prep = (t: Tensor) => (ac ? t.to(ac).contiguous() : dense(t));
     const Q = prep(q), K = prep(k), V = prep(v);
     let maskArg;
