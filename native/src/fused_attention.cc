@@ -3,6 +3,7 @@
 // the packed kernels. Backward: dV = P'^T dO, dP = dO V^T (through dropout), dS = P * (dP - rowsum(dP * P)),
 // dQ = scale * dS K, dK = scale * dS^T Q. Dropout draws come from the device's Philox counter, so the
 // mask is a pure function of (seed state, element) and is saved as bytes for the backward pass.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -62,45 +63,60 @@ TESSERA_FN(attention) {
   const float keepScale = p > 0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f;
   const uint32_t dropBelow = static_cast<uint32_t>(std::min(16777216.0, std::ceil(p * 16777216.0)));  // u < p on 24 bits
   const VecOps& vo = vecOps();
+  // causal: blocks of query rows only compute the keys their last row can see (about half the work)
+  const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1);
   parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
     thread_local AlignedBuffer scratch;
     float* pd = scratch.get<float>(Tq * Tk);
     for (int64_t bh = t0; bh < t1; bh++) {
       const int64_t b = bh / H, h = bh % H;
       float* P = probs + bh * Tq * Tk;
-      GemmArgs s{Tq, Tk, D, q + bh * Tq * D, D, 1, k + bh * Tk * D, 1, D, P, nullptr, Act::None};
-      sgemm(s, 1);
-      for (int64_t i = 0; i < Tq; i++) {
-        float* row = P + i * Tk;
-        vo.map(kMulScalar, row, 1, row, Tk, scale, 0);
-        if (mask.data) {
-          const float* mr = mask.data + b * mask.strides[0] + h * mask.strides[1] + i * mask.strides[2];
-          if (mask.strides[3] == 1) vo.axpy(1.0f, mr, row, Tk);
-          else for (int64_t j = 0; j < Tk; j++) row[j] += mr[j * mask.strides[3]];
+      for (int64_t r0 = 0; r0 < Tq; r0 += RB) {
+        const int64_t r1 = std::min(Tq, r0 + RB), rows = r1 - r0;
+        const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
+        float* Pb = P + r0 * Tk;
+        if (kv > 0) {
+          GemmArgs s{rows, kv, D, q + (bh * Tq + r0) * D, D, 1, k + bh * Tk * D, 1, D, Pb, nullptr, Act::None, Tk};
+          sgemm(s, 1);
         }
-        if (causal)
-          for (int64_t j = std::max<int64_t>(0, i + shift + 1); j < Tk; j++) row[j] = -INFINITY;
-        vo.softmaxRow(row, row, Tk, false);
-      }
-      const float* Pv = P;
-      if (keep) {
-        uint8_t* kp = keep + bh * Tq * Tk;
-        const int64_t e0 = bh * Tq * Tk;
-        uint32_t r[4];
-        int64_t blk = -1;
-        for (int64_t e = 0; e < Tq * Tk; e++) {
-          const int64_t g = e0 + e;
-          if (g / 4 != blk) {
-            blk = g / 4;
-            Philox::block(key, c0 + blk, r);
+        for (int64_t i = 0; i < rows; i++) {
+          float* row = Pb + i * Tk;
+          const int64_t gi = r0 + i;
+          vo.map(kMulScalar, row, 1, row, kv, scale, 0);
+          if (mask.data) {
+            const float* mr = mask.data + b * mask.strides[0] + h * mask.strides[1] + gi * mask.strides[2];
+            if (mask.strides[3] == 1) vo.axpy(1.0f, mr, row, kv);
+            else for (int64_t j = 0; j < kv; j++) row[j] += mr[j * mask.strides[3]];
           }
-          kp[e] = (r[g % 4] >> 8) >= dropBelow ? 1 : 0;
-          pd[e] = kp[e] ? P[e] * keepScale : 0.0f;
+          if (causal)
+            for (int64_t j = std::max<int64_t>(0, gi + shift + 1); j < kv; j++) row[j] = -INFINITY;
+          vo.softmaxRow(row, row, kv, false);
+          for (int64_t j = kv; j < Tk; j++) row[j] = 0.0f;
         }
-        Pv = pd;
+        const float* Pv = Pb;
+        if (keep) {
+          uint8_t* kp = keep + bh * Tq * Tk;
+          uint32_t r[4];
+          int64_t blk = -1;
+          for (int64_t e = r0 * Tk; e < r1 * Tk; e++) {
+            const int64_t g = bh * Tq * Tk + e;
+            if (g / 4 != blk) {
+              blk = g / 4;
+              Philox::block(key, c0 + blk, r);
+            }
+            kp[e] = (r[g % 4] >> 8) >= dropBelow ? 1 : 0;
+            pd[e] = kp[e] ? P[e] * keepScale : 0.0f;
+          }
+          Pv = pd + r0 * Tk;
+        }
+        float* O = out + (bh * Tq + r0) * D;
+        if (kv > 0) {
+          GemmArgs o{rows, D, kv, Pv, Tk, 1, v + bh * Tk * D, D, 1, O, nullptr, Act::None, D};
+          sgemm(o, 1);
+        } else {
+          std::fill(O, O + rows * D, 0.0f);
+        }
       }
-      GemmArgs o{Tq, D, Tk, Pv, Tk, 1, v + bh * Tk * D, D, 1, out + bh * Tq * D, nullptr, Act::None};
-      sgemm(o, 1);
     }
   });
   napi_value arr, nul;
@@ -112,7 +128,7 @@ TESSERA_FN(attention) {
   return arr;
 }
 
-// attentionBackward(q, k, v, B, H, Tq, Tk, D, probs, keep|null, dropoutP, scale, dout) -> [dq, dk, dv]
+// attentionBackward(q, k, v, B, H, Tq, Tk, D, probs, keep|null, dropoutP, scale, dout, causal) -> [dq, dk, dv]
 TESSERA_FN(attentionBackward) {
   const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
   const float* q = f32In("attentionBackward", a.buffer(0), B * H * Tq * D);
@@ -125,12 +141,16 @@ TESSERA_FN(attentionBackward) {
   const double p = a.number(10);
   const float scale = static_cast<float>(a.number(11));
   const float* dout = f32In("attentionBackward", a.buffer(12), B * H * Tq * D);
+  const bool causal = a.boolean(13);
   const float keepScale = p > 0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f;
   Buffer* dqb = allocBuffer(DType::F32, B * H * Tq * D, false);
   Buffer* dkb = allocBuffer(DType::F32, B * H * Tk * D, false);
   Buffer* dvb = allocBuffer(DType::F32, B * H * Tk * D, false);
   float *dq = dqb->as<float>(), *dk = dkb->as<float>(), *dv = dvb->as<float>();
   const VecOps& vo = vecOps();
+  const int64_t shift = Tk - Tq;
+  // causal: query blocks stop at the last key they see, key blocks start at the first query that sees them
+  const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1), CB = causal ? 64 : std::max<int64_t>(Tk, 1);
   parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
     thread_local AlignedBuffer scratchA, scratchB;
     float* dp = scratchA.get<float>(Tq * Tk);
@@ -147,27 +167,50 @@ TESSERA_FN(attentionBackward) {
         for (int64_t e = 0; e < Tq * Tk; e++) pk[e] = kp[e] ? P[e] * keepScale : 0.0f;
         Pd = pk;
       }
-      // dV = P'^T dO
-      GemmArgs gv{Tk, D, Tq, Pd, 1, Tk, dO, D, 1, dv + bh * Tk * D, nullptr, Act::None};
-      sgemm(gv, 1);
-      // dP' = dO V^T, through dropout
-      GemmArgs gp{Tq, Tk, D, dO, D, 1, V, 1, D, dp, nullptr, Act::None};
-      sgemm(gp, 1);
-      for (int64_t i = 0; i < Tq; i++) {
-        float* row = dp + i * Tk;
-        const float* pr = P + i * Tk;
-        if (keep) {
-          const uint8_t* kr = keep + bh * Tq * Tk + i * Tk;
-          for (int64_t j = 0; j < Tk; j++) row[j] = kr[j] ? row[j] * keepScale : 0.0f;
+      // dS = P * (dP - rowsum(dP * P)) * scale, dP = dO V^T through dropout; then dQ = dS K, one query block at a time
+      for (int64_t r0 = 0; r0 < Tq; r0 += RB) {
+        const int64_t r1 = std::min(Tq, r0 + RB), rows = r1 - r0;
+        const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
+        float* dpb = dp + r0 * Tk;
+        if (kv > 0) {
+          GemmArgs gp{rows, kv, D, dO + r0 * D, D, 1, V, 1, D, dpb, nullptr, Act::None, Tk};
+          sgemm(gp, 1);
         }
-        const float s = vo.dot(row, pr, Tk);
-        for (int64_t j = 0; j < Tk; j++) row[j] = pr[j] * (row[j] - s) * scale;
+        for (int64_t i = 0; i < rows; i++) {
+          float* row = dpb + i * Tk;
+          const float* pr = P + (r0 + i) * Tk;
+          if (keep) {
+            const uint8_t* kr = keep + bh * Tq * Tk + (r0 + i) * Tk;
+            for (int64_t j = 0; j < kv; j++) row[j] = kr[j] ? row[j] * keepScale : 0.0f;
+          }
+          const float s = vo.dot(row, pr, kv);
+          for (int64_t j = 0; j < kv; j++) row[j] = pr[j] * (row[j] - s) * scale;
+          for (int64_t j = kv; j < Tk; j++) row[j] = 0.0f;
+        }
+        float* dQ = dq + (bh * Tq + r0) * D;
+        if (kv > 0) {
+          GemmArgs gq{rows, D, kv, dpb, Tk, 1, K, D, 1, dQ, nullptr, Act::None, D};
+          sgemm(gq, 1);
+        } else {
+          std::fill(dQ, dQ + rows * D, 0.0f);
+        }
       }
-      // dQ = dS K, dK = dS^T Q
-      GemmArgs gq{Tq, D, Tk, dp, Tk, 1, K, D, 1, dq + bh * Tq * D, nullptr, Act::None};
-      sgemm(gq, 1);
-      GemmArgs gk{Tk, D, Tq, dp, 1, Tk, Q, D, 1, dk + bh * Tk * D, nullptr, Act::None};
-      sgemm(gk, 1);
+      // dV = P'^T dO and dK = dS^T Q, one key block at a time
+      for (int64_t c0 = 0; c0 < Tk; c0 += CB) {
+        const int64_t c1 = std::min(Tk, c0 + CB), cols = c1 - c0;
+        const int64_t q0 = causal ? std::clamp<int64_t>(c0 - shift, 0, Tq) : 0;
+        float* dV = dv + (bh * Tk + c0) * D;
+        float* dK = dk + (bh * Tk + c0) * D;
+        if (q0 >= Tq) {
+          std::fill(dV, dV + cols * D, 0.0f);
+          std::fill(dK, dK + cols * D, 0.0f);
+          continue;
+        }
+        GemmArgs gv{cols, D, Tq - q0, Pd + q0 * Tk + c0, 1, Tk, dO + q0 * D, D, 1, dV, nullptr, Act::None, D};
+        sgemm(gv, 1);
+        GemmArgs gk{cols, D, Tq - q0, dp + q0 * Tk + c0, 1, Tk, Q + q0 * D, D, 1, dK, nullptr, Act::None, D};
+        sgemm(gk, 1);
+      }
     }
   });
   napi_value arr;

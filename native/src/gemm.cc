@@ -93,11 +93,11 @@ void applyEpilogue(float* c, int64_t rows, int64_t n, int64_t ldc, const float* 
 }
 
 void sgemm(const GemmArgs& g, int threads) {
-  const int64_t M = g.M, N = g.N, K = g.K;
+  const int64_t M = g.M, N = g.N, K = g.K, ldc = g.ldc ? g.ldc : g.N;
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    std::memset(g.c, 0, sizeof(float) * M * N);
-    applyEpilogue(g.c, M, N, N, g.bias, g.act);
+    for (int64_t i = 0; i < M; i++) std::memset(g.c + i * ldc, 0, sizeof(float) * N);
+    applyEpilogue(g.c, M, N, ldc, g.bias, g.act);
     return;
   }
   const MicroKernel& mk = gemmKernel();
@@ -146,16 +146,16 @@ void sgemm(const GemmArgs& g, int threads) {
             const float* bpan = bp + jr * kc;
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t mr = std::min<int64_t>(MR, mc - ir);
-              float* cTile = g.c + (ic + ir) * N + jc + jr;
+              float* cTile = g.c + (ic + ir) * ldc + jc + jr;
               if (mr == MR && nr == NR) {
-                mk.run(kc, ap + ir * kc, bpan, cTile, N, !first);
+                mk.run(kc, ap + ir * kc, bpan, cTile, ldc, !first);
               } else {
                 mk.run(kc, ap + ir * kc, bpan, tmp, NR, false);
                 for (int64_t i = 0; i < mr; i++)
                   for (int64_t j = 0; j < nr; j++)
-                    cTile[i * N + j] = first ? tmp[i * NR + j] : cTile[i * N + j] + tmp[i * NR + j];
+                    cTile[i * ldc + j] = first ? tmp[i * NR + j] : cTile[i * ldc + j] + tmp[i * NR + j];
               }
-              if (last) applyEpilogue(cTile, mr, nr, N, lastBias ? lastBias + jc + jr : nullptr, g.act);
+              if (last) applyEpilogue(cTile, mr, nr, ldc, lastBias ? lastBias + jc + jr : nullptr, g.act);
             }
           }
         }

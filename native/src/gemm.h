@@ -1,4 +1,4 @@
-// f32 GEMM: C(M,N) = act(A(M,K) @ B(K,N) + bias) with A and B at any strides and C row-major (ldc = N).
+// f32 GEMM: C(M,N) = act(A(M,K) @ B(K,N) + bias) with A and B at any strides and C row-major (row stride ldc).
 // Packed and register-blocked (BLIS-style loops around an ISA-specific micro-kernel), threaded.
 #pragma once
 #include <cstdint>
@@ -30,9 +30,10 @@ struct GemmArgs {
   int64_t M, N, K;
   const float* a; int64_t rsa, csa;  // A(i, k) = a[i * rsa + k * csa]
   const float* b; int64_t rsb, csb;  // B(k, j) = b[k * rsb + j * csb]
-  float* c;                          // C(i, j) = c[i * N + j]
+  float* c;                          // C(i, j) = c[i * ldc + j]
   const float* bias;                 // N values or null
   Act act;
+  int64_t ldc = 0;                   // row stride of C; 0 means N
 };
 
 /** One GEMM; `threads` > 1 splits it over the pool. */

@@ -88,6 +88,9 @@ describeNative('native fused ops', () => {
       { B: 2, H: 3, Tq: 7, Tk: 7, D: 8, causal: false, mask: true },
       { B: 1, H: 2, Tq: 5, Tk: 9, D: 16, causal: true, mask: false },
       { B: 2, H: 2, Tq: 33, Tk: 33, D: 64, causal: true, mask: true },
+      // causal over several 64-row blocks, with a cached past (Tk > Tq) and with Tq > Tk (early rows see nothing)
+      { B: 1, H: 2, Tq: 150, Tk: 200, D: 16, causal: true, mask: true },
+      { B: 1, H: 1, Tq: 140, Tk: 70, D: 8, causal: true, mask: false },
     ];
     for (const c of configs) {
       const results = [js(), cpu()].map((be) => {
@@ -113,10 +116,10 @@ describeNative('native fused ops', () => {
   });
 
   test('attention dropout: seeded, drops about p, and its backward equals cpu-js fed the same mask', () => {
-    const B = 2, H = 2, Tq = 16, Tk = 16, D = 8, p = 0.25;
+    const B = 2, H = 2, Tq = 80, Tk = 80, D = 8, p = 0.25;
     const be = cpu();
     const x = attentionInputs(be, new Rand(54), B, H, Tq, Tk, D);
-    const args: AttentionArgs = { q: x.q, k: x.k, v: x.v, shape: { B, H, Tq, Tk, D }, causal: false, scale: 0.3, dropoutP: p, returnProbs: true };
+    const args: AttentionArgs = { q: x.q, k: x.k, v: x.v, shape: { B, H, Tq, Tk, D }, causal: true, scale: 0.3, dropoutP: p, returnProbs: true };
     be.manualSeed(1);
     const r1 = be.attention!(args);
     be.manualSeed(1);

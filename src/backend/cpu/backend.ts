@@ -296,7 +296,7 @@ export class NativeCpuBackend implements Backend {
     const saved = result.saved as NativeAttentionSaved;
     if (!saved || !(saved.probs instanceof NativeStorage)) throw new TesseraError('cpu attentionBackward: the forward result is not from the cpu device');
     const [dq, dk, dv] = this.addon.attentionBackward(handleOf(args.q, 'attention'), handleOf(args.k, 'attention'), handleOf(args.v, 'attention'),
-      B, H, Tq, Tk, D, saved.probs.handle, saved.keep ? saved.keep.handle : null, args.dropoutP, args.scale, handleOf(dout, 'attention'));
+      B, H, Tq, Tk, D, saved.probs.handle, saved.keep ? saved.keep.handle : null, args.dropoutP, args.scale, handleOf(dout, 'attention'), args.causal);
     return { dq: this.f32(dq, B * H * Tq * D), dk: this.f32(dk, B * H * Tk * D), dv: this.f32(dv, B * H * Tk * D) };
   }
 
