@@ -32,6 +32,45 @@ struct CastF {
   }
 };
 
+/** A strided copy (with cast) moving N contiguous elements per step: the walk is in units of N elements. */
+template <typename TI, typename TO, int N>
+struct PackCastF {
+  const Pack<TI, N>* x;
+  Pack<TO, N>* y;
+  template <typename I>
+  __device__ void operator()(I i, const I* off) const {
+    const Pack<TI, N> a = x[off[0]];
+    if constexpr (std::is_same_v<TI, TO>) {
+      y[i] = a;
+    } else {
+      Pack<TO, N> o;
+#pragma unroll
+      for (int k = 0; k < N; k++) {
+        if constexpr (isFloatT<TI> && isFloatT<TO>) o.v[k] = fromF<TO>(toF<TI>(a.v[k]));
+        else o.v[k] = fromD<TO>(toD<TI>(a.v[k]));
+      }
+      y[i] = o;
+    }
+  }
+};
+
+/** Runs a strided copy in units of N elements when the innermost dim is contiguous and everything divides; false otherwise. */
+template <typename TI, typename TO>
+bool tryPackedStrided(Context& c, const TI* src, TO* dst, const Walk<1>& w, int64_t n) {
+  constexpr int N = vecWidth<TI, TO>();
+  if (N < 2 || w.strides[0][w.nd - 1] != 1 || w.shape[w.nd - 1] % N != 0 || !aligned16(src) || !aligned16(dst)) return false;
+  if ((reinterpret_cast<uintptr_t>(src) % (sizeof(TI) * N)) != 0 || (reinterpret_cast<uintptr_t>(dst) % (sizeof(TO) * N)) != 0) return false;
+  Walk<1> u = w;
+  for (int d = 0; d < w.nd - 1; d++) {
+    if (w.strides[0][d] % N != 0) return false;
+    u.strides[0][d] = w.strides[0][d] / N;
+  }
+  u.shape[w.nd - 1] = w.shape[w.nd - 1] / N;
+  launchElementwise<1>(c, "copy_strided_packed", PackCastF<TI, TO, N>{reinterpret_cast<const Pack<TI, N>*>(src), reinterpret_cast<Pack<TO, N>*>(dst)}, u,
+                       n / N);
+  return true;
+}
+
 template <typename TI, typename TO>
 struct CastFn {
   bool toBool;
@@ -94,6 +133,7 @@ void copyStrided(Context& c, const Buffer* src, const HostLayout& l, DType outT,
     dispatchType(outT, [&](auto to) {
       using TO = decltype(to);
       if (walkDense(w) && tryVecMap(c, "cast_vec", src->as<TI>() + l.offset, static_cast<TO*>(dst), n, CastFn<TI, TO>{outT == DType::Bool})) return;
+      if (!walkDense(w) && outT != DType::Bool && tryPackedStrided<TI, TO>(c, src->as<TI>() + l.offset, static_cast<TO*>(dst), w, n)) return;
       launchElementwise<1>(c, "copy_cast", CastF<TI, TO>{src->as<TI>() + l.offset, static_cast<TO*>(dst), outT == DType::Bool}, w, n);
     });
   });

@@ -90,6 +90,11 @@ test('copies into strided views: cat, narrow backward, non-contiguous copies', o
     return x.grad!;
   });
   same('contiguous of a permuted 4-D view', (dev) => on(dev, data(2 * 3 * 4 * 5, 8), [2, 3, 4, 5]).permute(2, 0, 3, 1).contiguous());
+  same('head split/merge copies (inner dim contiguous, 16-byte units)', (dev) => {
+    const x = on(dev, data(2 * 6 * 3 * 16, 15), [2, 6, 3, 16]);
+    return [x.permute(0, 2, 1, 3).contiguous(), x.to('bfloat16').permute(0, 2, 1, 3).contiguous(), x.permute(0, 2, 1, 3).to('bfloat16'),
+      x.to('bfloat16').permute(2, 0, 1, 3).to('float32')];
+  });
   same('expand then contiguous', (dev) => on(dev, a.subarray(0, 6), [1, 6]).expand([5, 6]).contiguous());
 });
 
