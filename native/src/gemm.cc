@@ -92,6 +92,41 @@ void applyEpilogue(float* c, int64_t rows, int64_t n, int64_t ldc, const float* 
   for (int64_t i = 0; i < rows; i++) v.biasAct(c + i * ldc, n, bias, static_cast<int>(act));
 }
 
+namespace {
+
+// A few rows of A (a decoder step, a matrix-vector product): packing B would read it twice for one use, so
+// stream it instead, as dot products against B's rows (B transposed, e.g. x @ W^T) or as row updates.
+bool smallRows(const GemmArgs& g, int64_t ldc, int threads) {
+  const int64_t M = g.M, N = g.N, K = g.K;
+  if (M > 4) return false;
+  const VecOps& v = vecOps();
+  const int64_t grain = std::max<int64_t>(16, 32768 / std::max<int64_t>(1, K * M));
+  auto run = [&](auto&& body) {
+    if (threads > 1) parallelFor(N, grain, body);
+    else body(0, N, 0);
+  };
+  if (g.rsb == 1 && g.csa == 1) {
+    run([&](int64_t j0, int64_t j1, int) {
+      for (int64_t i = 0; i < M; i++)
+        for (int64_t j = j0; j < j1; j++) g.c[i * ldc + j] = v.dot(g.a + i * g.rsa, g.b + j * g.csb, K);
+    });
+  } else if (g.csb == 1) {
+    run([&](int64_t j0, int64_t j1, int) {
+      for (int64_t i = 0; i < M; i++) {
+        float* c = g.c + i * ldc + j0;
+        std::memset(c, 0, sizeof(float) * (j1 - j0));
+        for (int64_t k = 0; k < K; k++) v.axpy(g.a[i * g.rsa + k * g.csa], g.b + k * g.rsb + j0, c, j1 - j0);
+      }
+    });
+  } else {
+    return false;
+  }
+  for (int64_t i = 0; i < M; i++) applyEpilogue(g.c + i * ldc, 1, N, ldc, g.bias, g.act);
+  return true;
+}
+
+}  // namespace
+
 void sgemm(const GemmArgs& g, int threads) {
   const int64_t M = g.M, N = g.N, K = g.K, ldc = g.ldc ? g.ldc : g.N;
   if (M <= 0 || N <= 0) return;
@@ -100,6 +135,7 @@ void sgemm(const GemmArgs& g, int threads) {
     applyEpilogue(g.c, M, N, ldc, g.bias, g.act);
     return;
   }
+  if (smallRows(g, ldc, std::max(1, std::min(threads, numThreads())))) return;
   const MicroKernel& mk = gemmKernel();
   const int MR = mk.mr, NR = mk.nr;
   threads = std::max(1, std::min(threads, numThreads()));

@@ -44,7 +44,7 @@ describeNative('native matmul', () => {
       const r = new Rand(30);
       for (const t of [1, 2]) {
         setNumThreads(t);
-        for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [14, 32, 32], [15, 33, 31], [29, 17, 65], [64, 64, 64], [97, 300, 45], [200, 180, 170]]) {
+        for (const [M, K, N] of [[1, 1, 1], [3, 5, 7], [1, 300, 257], [2, 64, 1000], [4, 33, 65], [14, 32, 32], [15, 33, 31], [29, 17, 65], [64, 64, 64], [97, 300, 45], [200, 180, 170]]) {
           for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) checkMatmul(r, M!, K!, N!, ta!, tb!);
         }
       }
