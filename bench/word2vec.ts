@@ -3,8 +3,11 @@
 // count, and prints JSON with words/s in total and per thread (and per CPU second, which other load on the
 // machine disturbs less), plus analogy / word-pair scores when evaluation files are given.
 //   node dist/bench/word2vec.js [--corpus FILE] [--questions FILE] [--similarity FILE ...]
-//        [--threads 1,2] [--models cbow,skipgram] [--epochs 5] [--words 10000000]
+//        [--threads 1,2] [--models cbow,skipgram] [--epochs 5] [--words 10000000] [--planted DIR]
 // Without --corpus it writes a synthetic Zipf-distributed corpus (~10M words) to a temporary file.
+// --planted DIR instead writes a corpus with planted analogies (entity = topic + form; 1M words unless
+// --words), its questions and word pairs into DIR, and scores on them: an accuracy check that any
+// word2vec tool can be run on too.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +27,7 @@ interface BenchArgs {
   models: ('cbow' | 'skipgram')[];
   epochs: number;
   words: number;
+  planted?: string;
 }
 
 function fail(message: string): never {
@@ -32,7 +36,7 @@ function fail(message: string): never {
 
 function parseArgs(argv: string[]): BenchArgs {
   const cores = os.availableParallelism();
-  const args: BenchArgs = { similarity: [], threads: [...new Set([1, cores])], models: ['cbow', 'skipgram'], epochs: 5, words: 10_000_000 };
+  const args: BenchArgs = { similarity: [], threads: [...new Set([1, cores])], models: ['cbow', 'skipgram'], epochs: 5, words: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i] ?? fail(`${flag} needs a value`);
@@ -47,10 +51,12 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--threads') args.threads = value().split(',').map(count);
     else if (flag === '--epochs') args.epochs = count(value());
     else if (flag === '--words') args.words = count(value());
+    else if (flag === '--planted') args.planted = value();
     else if (flag === '--models') {
       args.models = value().split(',').map((m) => (m === 'cbow' || m === 'skipgram' ? m : fail(`unknown model '${m}' (cbow, skipgram)`)));
     } else fail(`unknown option ${flag}`);
   }
+  if (args.words === 0) args.words = args.planted !== undefined ? 1_000_000 : 10_000_000;
   for (const f of [args.corpus, args.questions, ...args.similarity]) {
     if (f !== undefined && !fs.existsSync(f)) fail(`file not found: ${f}`);
   }
@@ -106,6 +112,71 @@ export function writeZipfCorpus(path: string, words: number, vocab = 100_000): v
   }
 }
 
+/**
+ * A corpus where word `e<i>f<j>` (topic i, form j) always appears with words of topic i and of form j
+ * (and Zipf filler), so that its vector should be topic + form: `e1f0 e1f2 e7f0 e7f2` is then a
+ * solvable analogy. Writes corpus.txt (~`words` words), questions.txt (one section per pair of forms,
+ * 100 questions each) and pairs.tsv (400 entity pairs scored 5 x same topic + 3 x same form + noise).
+ */
+export function writePlantedTask(dir: string, words: number): { corpus: string; questions: string; pairs: string } {
+  const topics = 100;
+  const forms = 4;
+  const contextWords = 20;
+  const filler = 500;
+  let seed = 777;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
+  const pick = (n: number) => Math.floor(rand() * n);
+  const entity = (i: number, j: number) => `e${i}f${j}`;
+  fs.mkdirSync(dir, { recursive: true });
+  const corpus = join(dir, 'corpus.txt');
+  const fd = fs.openSync(corpus, 'w');
+  try {
+    let written = 0;
+    let chunk: string[] = [];
+    while (written < words) {
+      const i = pick(topics);
+      const j = pick(forms);
+      const line = [entity(i, j)];
+      for (let k = 0; k < 2; k++) line.push(`t${i}w${pick(contextWords)}`, `f${j}w${pick(contextWords)}`);
+      for (let k = 0; k < 10; k++) line.push(`x${Math.floor(filler * rand() ** 3)}`);
+      for (let k = line.length - 1; k > 0; k--) {
+        const r = pick(k + 1);
+        [line[k], line[r]] = [line[r], line[k]];
+      }
+      written += line.length;
+      chunk.push(line.join(' '));
+      if (chunk.length >= 10_000) {
+        fs.writeSync(fd, `${chunk.join('\n')}\n`);
+        chunk = [];
+      }
+    }
+    fs.writeSync(fd, `${chunk.join('\n')}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const questions: string[] = [];
+  for (let j1 = 0; j1 < forms; j1++) {
+    for (let j2 = j1 + 1; j2 < forms; j2++) {
+      questions.push(`: form${j1}-to-form${j2}`);
+      for (let q = 0; q < 100; q++) {
+        const a = pick(topics);
+        const c = (a + 1 + pick(topics - 1)) % topics;
+        questions.push(`${entity(a, j1)} ${entity(a, j2)} ${entity(c, j1)} ${entity(c, j2)}`);
+      }
+    }
+  }
+  const pairs: string[] = ['word1\tword2\tscore'];
+  for (let p = 0; p < 400; p++) {
+    const [i1, j1, i2, j2] = [pick(topics), pick(forms), pick(topics), pick(forms)];
+    if (i1 === i2 && j1 === j2) continue;
+    const score = 5 * Number(i1 === i2) + 3 * Number(j1 === j2) + rand();
+    pairs.push(`${entity(i1, j1)}\t${entity(i2, j2)}\t${score.toFixed(3)}`);
+  }
+  fs.writeFileSync(join(dir, 'questions.txt'), `${questions.join('\n')}\n`);
+  fs.writeFileSync(join(dir, 'pairs.tsv'), `${pairs.join('\n')}\n`);
+  return { corpus, questions: join(dir, 'questions.txt'), pairs: join(dir, 'pairs.tsv') };
+}
+
 function scores(result: Word2VecTrainResult, args: BenchArgs): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (args.questions) {
@@ -129,7 +200,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<unkn
   const args = parseArgs(argv);
   let corpus = args.corpus;
   let synthetic: string | undefined;
-  if (corpus === undefined) {
+  if (args.planted !== undefined) {
+    if (corpus !== undefined) fail('--planted writes its own corpus: give --corpus or --planted, not both');
+    const task = writePlantedTask(args.planted, args.words);
+    process.stderr.write(`bench word2vec: planted analogy task of ${args.words} words written to ${args.planted}\n`);
+    corpus = task.corpus;
+    args.questions = task.questions;
+    args.similarity = [task.pairs];
+  } else if (corpus === undefined) {
     const dir = fs.mkdtempSync(join(os.tmpdir(), 'tessera-w2v-bench-'));
     corpus = join(dir, 'zipf.txt');
     process.stderr.write(`bench word2vec: no --corpus given; writing a synthetic Zipf corpus of ${args.words} words to ${corpus}\n`);
@@ -164,7 +242,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<unkn
   }
   const report = {
     benchmark: 'word2vec',
-    corpus: synthetic ? { synthetic: true, words: args.words } : { file: corpus },
+    corpus: synthetic ? { synthetic: 'zipf', words: args.words } : args.planted ? { planted: args.planted, words: args.words } : { file: corpus },
     settings: { size: 100, window: 5, sample: 1e-3, negative: 5, hs: 0, minCount: 5, epochs: args.epochs, alpha: { cbow: 0.05, skipgram: 0.025 } },
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     runs,

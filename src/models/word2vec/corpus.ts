@@ -3,7 +3,7 @@
 // cut to their first 98 bytes, and a last word with no separator after it is not read (as in the C tool).
 import * as fs from 'node:fs';
 import { TesseraError } from '../../errors.js';
-import { HASH_SEED } from './wordtable.js';
+import { HASH_SEED, hashStep } from './wordtable.js';
 
 /** Longest word kept, in bytes (word2vec.c's MAX_STRING 100 minus its truncation rule). */
 export const MAX_WORD_BYTES = 98;
@@ -41,8 +41,6 @@ export class CorpusReader {
   readonly word = new Uint8Array(MAX_WORD_BYTES);
   wordLength = 0;
   wordHash = 0;
-  /** Bytes consumed since the last `seek` (the C tool's ftell minus the start). */
-  private consumed = 0;
   private readonly buf: Uint8Array;
   private pos = 0;
   private end = 0;
@@ -55,24 +53,13 @@ export class CorpusReader {
     this.buf = new Uint8Array(Math.max(16, bufferBytes));
   }
 
-  /** Size of the file in bytes. */
-  fileSize(): number {
-    return fs.fstatSync(this.fd).size;
-  }
-
   /** Restarts reading at byte `offset` (which may fall inside a word, as the C tool's fseek does). */
   seek(offset: number): void {
     this.filePos = offset;
     this.pos = 0;
     this.end = 0;
-    this.consumed = 0;
     this.pendingNewline = false;
     this.atEof = false;
-  }
-
-  /** Bytes read since the last seek. */
-  bytesRead(): number {
-    return this.consumed - (this.end - this.pos);
   }
 
   /** Reads the next token. */
@@ -112,7 +99,7 @@ export class CorpusReader {
       }
       if (len < MAX_WORD_BYTES) {
         word[len++] = ch;
-        h = Math.imul(h ^ ch, 16777619);
+        h = hashStep(h, ch);
       }
     }
   }
@@ -132,7 +119,6 @@ export class CorpusReader {
       return false;
     }
     this.filePos += n;
-    this.consumed += n;
     this.pos = 0;
     this.end = n;
     return true;

@@ -28,7 +28,6 @@ const op = {
   end: 0x0b,
   localGet: 0x20,
   localSet: 0x21,
-  localTee: 0x22,
   f32Load: 0x2a,
   f32Store: 0x38,
   i32Const: 0x41,
@@ -99,10 +98,6 @@ class Body {
   }
   set(i: number): this {
     this.code.push(op.localSet, ...uleb(i));
-    return this;
-  }
-  tee(i: number): this {
-    this.code.push(op.localTee, ...uleb(i));
     return this;
   }
   i32(n: number): this {
