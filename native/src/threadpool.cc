@@ -1,4 +1,5 @@
-// Fork-join pool: workers spin briefly on a generation counter, then sleep on a condition variable.
+// Fork-join pool: workers spin briefly on a generation counter, then sleep on a condition variable; the
+// caller spins briefly for the last worker, then sleeps until it signals.
 // The calling thread takes chunk 0, so a 1-thread pool runs everything inline with no synchronisation.
 #include "threadpool.h"
 
@@ -49,16 +50,16 @@ class Pool {
     insideParallel = true;
     fn(0);
     insideParallel = false;
-    // spin briefly, then yield: on an oversubscribed machine spinning would steal the core from the very
-    // worker being waited for
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+    // spin briefly (the usual case: workers finish within microseconds), then sleep until the last one
+    // signals; on an oversubscribed machine spinning would steal the core from the very worker awaited
+    for (int spins = 0; spins < 4000 && pending_.load(std::memory_order_acquire) != 0; spins++) {
 #if defined(__x86_64__)
-      if (spins < 4000) {
-        __builtin_ia32_pause();
-        continue;
-      }
+      __builtin_ia32_pause();
 #endif
-      std::this_thread::yield();
+    }
+    if (pending_.load(std::memory_order_acquire) != 0) {
+      std::unique_lock<std::mutex> lock(doneMu_);
+      doneCv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     }
     job_ = nullptr;
   }
@@ -88,15 +89,18 @@ class Pool {
       if (stop_) return;
       if (t < jobCount_) {
         (*job_)(t);
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+          std::lock_guard<std::mutex> lock(doneMu_);
+          doneCv_.notify_one();
+        }
       }
     }
   }
 
   int size_;
   std::vector<std::thread> workers_;
-  std::mutex mu_, runMu_;
-  std::condition_variable cv_;
+  std::mutex mu_, runMu_, doneMu_;
+  std::condition_variable cv_, doneCv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   const std::function<void(int)>* job_ = nullptr;
