@@ -200,6 +200,28 @@ Plan* planFor(Context& c, const PlanKey& key) {
   return p;
 }
 
+/** Copies `height` rows of `width` elements between pitches (elements); a row per block row, coalesced columns. */
+template <typename T>
+__global__ void pitchCopyKernel(T* __restrict__ dst, int64_t dp, const T* __restrict__ src, int64_t sp, int64_t width, int64_t height) {
+  for (int64_t r = blockIdx.y; r < height; r += gridDim.y) {
+    const T* s = src + r * sp;
+    T* d = dst + r * dp;
+    for (int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; c < width; c += static_cast<int64_t>(gridDim.x) * blockDim.x) d[c] = s[c];
+  }
+}
+
+/** dst[r * dp + c] = src[r * sp + c] for 16-bit or 32-bit elements (cudaMemcpy2D is slow for odd pitches). */
+void pitchCopy(Context& c, void* dst, int64_t dp, const void* src, int64_t sp, int64_t width, int64_t height, size_t es) {
+  const unsigned gx = static_cast<unsigned>(std::min<int64_t>((width + 255) / 256, 8));
+  const unsigned gy = static_cast<unsigned>(std::min<int64_t>(height, 65535));
+  if (es == 2) {
+    pitchCopyKernel<uint16_t><<<dim3(gx, gy), 256, 0, c.stream>>>(static_cast<uint16_t*>(dst), dp, static_cast<const uint16_t*>(src), sp, width, height);
+  } else {
+    pitchCopyKernel<uint32_t><<<dim3(gx, gy), 256, 0, c.stream>>>(static_cast<uint32_t*>(dst), dp, static_cast<const uint32_t*>(src), sp, width, height);
+  }
+  afterLaunch("matmul_pitch_copy");
+}
+
 /** A contiguous copy of the whole (batch..., R, C) operand when cuBLAS cannot read its layout. */
 HostLayout densify(Context& c, const Buffer* b, const HostLayout& l, std::unique_ptr<Scratch>& keep, const void** ptr) {
   keep = std::make_unique<Scratch>(b->device, std::max<int64_t>(l.numel(), 1) * dtypeSize(b->dtype));
@@ -312,8 +334,7 @@ TCUDA_FN(matmul) {
   auto padSide = [&](Side& sd, const void*& ptr, std::unique_ptr<Scratch>& keep) {
     const int64_t ldp = (static_cast<int64_t>(sd.rows) + padTo - 1) / padTo * padTo;
     keep = std::make_unique<Scratch>(A->device, static_cast<size_t>(ldp) * sd.cols * es);
-    check(cudaMemcpy2DAsync(keep->ptr, ldp * es, ptr, sd.ld * es, sd.rows * es, sd.cols, cudaMemcpyDeviceToDevice, c.stream),
-          "cudaMemcpy2DAsync (matmul operand padding)");
+    pitchCopy(c, keep->ptr, ldp, ptr, sd.ld, static_cast<int64_t>(sd.rows), static_cast<int64_t>(sd.cols), es);
     ptr = keep->ptr;
     sd.ld = ldp;
   };
@@ -365,7 +386,7 @@ TCUDA_FN(matmul) {
           "cublasLtMatmul (" + std::to_string(M) + "x" + std::to_string(K) + " @ " + std::to_string(K) + "x" + std::to_string(N) + ", " +
               dtypeName(A->dtype) + ", batch " + std::to_string(nb) + ")");
   if (padC) {
-    check(cudaMemcpy2DAsync(out->data, N * es, dPtr, ldc * es, N * es, M, cudaMemcpyDeviceToDevice, c.stream), "cudaMemcpy2DAsync (matmul output)");
+    pitchCopy(c, out->data, N, dPtr, ldc, N, M, es);
   }
   if (act != kActNone) applyActivationInPlace(c, out.get(), act);
   return napi::wrapOwned(a.env, out);

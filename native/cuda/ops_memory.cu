@@ -71,6 +71,16 @@ bool tryPackedStrided(Context& c, const TI* src, TO* dst, const Walk<1>& w, int6
   return true;
 }
 
+/** Rows of a 2-D strided view (inner stride 1) copied row by row: no index division per element. */
+template <typename T>
+__global__ void rowCopyKernel(T* __restrict__ dst, int64_t dp, const T* __restrict__ src, int64_t sp, int64_t width, int64_t height) {
+  for (int64_t r = blockIdx.y; r < height; r += gridDim.y) {
+    const T* s = src + r * sp;
+    T* d = dst + r * dp;
+    for (int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; c < width; c += static_cast<int64_t>(gridDim.x) * blockDim.x) d[c] = s[c];
+  }
+}
+
 template <typename TI, typename TO>
 struct CastFn {
   bool toBool;
@@ -126,6 +136,20 @@ void copyStrided(Context& c, const Buffer* src, const HostLayout& l, DType outT,
   if (outT == src->dtype && walkDense(w)) {
     check(cudaMemcpyAsync(dst, static_cast<const char*>(src->data) + l.offset * dtypeSize(src->dtype), n * dtypeSize(outT),
                           cudaMemcpyDeviceToDevice, c.stream), "cudaMemcpyAsync (copy)");
+    return;
+  }
+  if (outT == src->dtype && w.nd == 2 && w.strides[0][1] == 1 && w.shape[1] >= 64) {
+    const int64_t width = w.shape[1], height = w.shape[0];
+    const unsigned gx = static_cast<unsigned>(std::min<int64_t>((width + 255) / 256, 16));
+    const unsigned gy = static_cast<unsigned>(std::min<int64_t>(height, 65535));
+    dispatchType(outT, [&](auto tag) {
+      using T = decltype(tag);
+      // 16-byte units when everything lines up, else element by element
+      if (!tryPackedStrided<T, T>(c, src->as<T>() + l.offset, static_cast<T*>(dst), w, n)) {
+        rowCopyKernel<T><<<dim3(gx, gy), 256, 0, c.stream>>>(static_cast<T*>(dst), width, src->as<T>() + l.offset, w.strides[0][0], width, height);
+        afterLaunch("copy_rows");
+      }
+    });
     return;
   }
   dispatchType(src->dtype, [&](auto ti) {
@@ -259,6 +283,15 @@ TCUDA_FN(copyInto) {
   const Walk<2> w = makeWalk<2>(dl.shape, dl.nd, strides);
   dispatchType(dst->dtype, [&](auto tag) {
     using T = decltype(tag);
+    if (w.nd == 2 && w.strides[0][1] == 1 && w.strides[1][1] == 1 && w.shape[1] >= 64) {
+      // rows with contiguous columns on both sides (narrow's backward, cat): row by row
+      const unsigned gx = static_cast<unsigned>(std::min<int64_t>((w.shape[1] + 255) / 256, 16));
+      const unsigned gy = static_cast<unsigned>(std::min<int64_t>(w.shape[0], 65535));
+      rowCopyKernel<T><<<dim3(gx, gy), 256, 0, c.stream>>>(dst->as<T>() + dl.offset, w.strides[0][0], from->as<T>() + sl.offset, w.strides[1][0],
+                                                            w.shape[1], w.shape[0]);
+      afterLaunch("copy_into_rows");
+      return;
+    }
     launchElementwise<2>(c, "copy_into", StoreF<T>{dst->as<T>() + dl.offset, from->as<T>() + sl.offset}, w, n);
   });
   return napi::undefinedValue(a.env);

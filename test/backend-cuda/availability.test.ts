@@ -24,6 +24,9 @@ test('with a GPU: cuda and cuda:0 are one device; a missing index names the devi
   assert.equal(be.device, 'cuda:0');
   assert.equal(getBackend('cuda:0'), be);
   assert.equal(tensor([1], { device: 'cuda' }).device, 'cuda:0');
+  // either spelling first, one instance: tensors made through both mix freely
+  const a = tensor([1, 2], { device: 'cuda:0' }), b = tensor([3, 4], { device: 'cuda' });
+  assert.deepEqual(a.add(b).toList(), [4, 6]);
   assert.throws(() => getBackend('cuda:64'), /cuda:64 is unavailable: this machine has \d+ CUDA device/);
 });
 

@@ -95,6 +95,13 @@ test('copies into strided views: cat, narrow backward, non-contiguous copies', o
     return [x.permute(0, 2, 1, 3).contiguous(), x.to('bfloat16').permute(0, 2, 1, 3).contiguous(), x.permute(0, 2, 1, 3).to('bfloat16'),
       x.to('bfloat16').permute(2, 0, 1, 3).to('float32')];
   });
+  same('row copies: wide cat, narrow backward, column slices', (dev) => {
+    const x = on(dev, data(300 * 200, 16), [300, 200]);
+    const y = x.requiresGrad_();
+    y.narrow(1, 5, 150).mul(2).sum().backward();
+    return [cat([x.narrow(0, 0, 4).narrow(1, 0, 100), x.narrow(0, 4, 4).narrow(1, 0, 70)], 1), y.grad!, x.narrow(1, 10, 150).contiguous(),
+      x.to('bfloat16').narrow(1, 8, 160).contiguous(), x.to('bfloat16').narrow(1, 3, 131).contiguous()];
+  });
   same('expand then contiguous', (dev) => on(dev, a.subarray(0, 6), [1, 6]).expand([5, 6]).contiguous());
 });
 

@@ -10,7 +10,16 @@ export { CudaBackend, cudaSettings, FUSED_ATTENTION_MAX_HEAD_DIM } from './backe
 export { CudaStorage } from './storage.js';
 export { cudaAddonPath, cudaDeviceCount, cudaUnavailableReason } from './addon.js';
 
-registerBackend('cuda', (index) => new CudaBackend(loadCudaAddon(index), index));
+// one backend per device index: 'cuda' and 'cuda:0' must resolve to the same instance in whichever order they are asked for
+const instances = new Map<number, CudaBackend>();
+registerBackend('cuda', (index) => {
+  let be = instances.get(index);
+  if (!be) {
+    be = new CudaBackend(loadCudaAddon(index), index);
+    instances.set(index, be);
+  }
+  return be;
+});
 
 function cudaBackend(device: string): CudaBackend {
   return getBackend(device) as CudaBackend;
