@@ -160,7 +160,7 @@ void sgemm(const GemmArgs& g, int threads) {
       const int64_t kc = std::min(KC, K - pc);
       const bool first = pc == 0, last = pc + kc == K;
       // packing a small block is not worth a fork-join of its own
-      if (threads > 1 && kc * nc >= 256 * 1024) parallelFor(npan, 1, [&](int64_t b, int64_t e, int) { packB(g, pc, kc, jc, nc, NR, b, e, bp); });
+      if (threads > 1 && kc * nc >= 64 * 1024) parallelFor(npan, 1, [&](int64_t b, int64_t e, int) { packB(g, pc, kc, jc, nc, NR, b, e, bp); });
       else packB(g, pc, kc, jc, nc, NR, 0, npan, bp);
       int64_t groups = 1;
       if (icBlocks < threads) groups = std::min<int64_t>(npan, ceilDiv(threads, icBlocks));

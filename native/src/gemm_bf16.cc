@@ -180,7 +180,7 @@ void sbgemm(const Bf16GemmArgs& g, int threads) {
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc), kp = ceilDiv(kc, 2);
       const bool first = pc == 0;
-      if (threads > 1 && kc * nc >= 256 * 1024) parallelFor(npan, 1, [&](int64_t b, int64_t e, int) { packB(g, pc, kc, jc, nc, NR, b, e, bp); });
+      if (threads > 1 && kc * nc >= 64 * 1024) parallelFor(npan, 1, [&](int64_t b, int64_t e, int) { packB(g, pc, kc, jc, nc, NR, b, e, bp); });
       else packB(g, pc, kc, jc, nc, NR, 0, npan, bp);
       int64_t groups = 1;
       if (icBlocks < threads) groups = std::min<int64_t>(npan, ceilDiv(threads, icBlocks));

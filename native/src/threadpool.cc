@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -52,10 +53,12 @@ class Pool {
     insideParallel = false;
     // spin briefly (the usual case: workers finish within microseconds), then sleep until the last one
     // signals; on an oversubscribed machine spinning would steal the core from the very worker awaited
-    for (int spins = 0; spins < 4000 && pending_.load(std::memory_order_acquire) != 0; spins++) {
+    const auto spinUntil = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
 #if defined(__x86_64__)
       __builtin_ia32_pause();
 #endif
+      if ((spins & 63) == 63 && std::chrono::steady_clock::now() > spinUntil) break;
     }
     if (pending_.load(std::memory_order_acquire) != 0) {
       std::unique_lock<std::mutex> lock(doneMu_);
