@@ -4,3 +4,4 @@ export { SeededRandom } from './rng.js';
 export { WindowSampler, sequentialWindows, type SamplerState, type WindowSamplerOptions } from './sampler.js';
 export { lmBatch, LmBatchSource, lmEvalBatches, lmFullPass, type LmBatch, type LmBatchSourceOptions } from './lm-batches.js';
 export { CharCorpus } from './char-corpus.js';
+export { readImage, resizeImage, imageProcessing, pixelValues, type RgbImage, type ImageProcessing } from './image.js';

@@ -13,3 +13,4 @@ export {
 } from './checkpoint.js';
 export { MetricsLog, type MetricsRecord } from './metrics-log.js';
 export { BarProgress, LineProgress, SilentProgress, defaultProgress, formatDuration, type ProgressReporter, type ProgressInfo } from './progress.js';
+export { BudgetSchedule, type BudgetSchedulePlan, type PlanRevision } from './budget-schedule.js';

@@ -48,6 +48,7 @@ export class LineProgress implements ProgressReporter {
   }
 
   update(info: ProgressInfo): void {
+    this.total = info.totalSteps;
     if (info.step % this.every !== 0 && info.step !== this.total && info.valLoss == null) return;
     const parts = [
       `step ${info.step}/${info.totalSteps}`,
@@ -72,6 +73,7 @@ export class LineProgress implements ProgressReporter {
 export class BarProgress implements ProgressReporter {
   private bar: SingleBar | null = null;
   private lastVal: string = '-';
+  private total = 0;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
 
@@ -84,11 +86,16 @@ export class BarProgress implements ProgressReporter {
       etaBuffer: 50,
       forceRedraw: false,
     });
+    this.total = totalSteps;
     this.bar.start(totalSteps, startStep, { loss: '-', val: '-', rate: '-', elapsed: '0:00', eta: '--:--' });
   }
 
   update(info: ProgressInfo): void {
     if (info.valLoss != null) this.lastVal = info.valLoss.toFixed(4);
+    if (info.totalSteps !== this.total) {
+      this.total = info.totalSteps;
+      this.bar?.setTotal(info.totalSteps);
+    }
     this.bar?.update(info.step, {
       loss: info.loss.toFixed(4),
       val: this.lastVal,

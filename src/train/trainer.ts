@@ -58,8 +58,10 @@ export interface TrainerOptions<M extends Module, B> {
   /** JSONL metrics log (on a resume, lines past the checkpoint's step are dropped). */
   metricsPath?: string | null;
   progress?: ProgressReporter | null;
-  /** The run's configuration, stored in checkpoints. */
-  config?: JsonObject;
+  /** The run's configuration, stored in checkpoints (a function is called at each save). */
+  config?: JsonObject | (() => JsonObject);
+  /** Called after every optimizer step (before evaluation and saving); may change maxSteps. */
+  onStep?: (info: { step: number; loss: number; elapsedMs: number }) => void;
   /** Devices whose generator state a checkpoint keeps (default: the model's). */
   rngDevices?: string[];
   /** Called at each stage of a checkpoint save (tests crash saves with it). */
@@ -102,6 +104,10 @@ interface Totals {
 export class Trainer<M extends Module, B extends object> {
   /** Optimizer steps taken. */
   step = 0;
+  /** Steps to reach; may be changed while training (a re-planned time budget). */
+  maxSteps: number;
+  /** Training time allowed to fit() (null: none); may be changed while training. */
+  timeLimitMs: number | null;
   /** Mean training loss of every step this trainer ran (index 0 = the first step after construction or resume). */
   readonly losses: { step: number; loss: number }[] = [];
   private readonly opts: TrainerOptions<M, B>;
@@ -119,6 +125,8 @@ export class Trainer<M extends Module, B extends object> {
       if (v != null && (!Number.isInteger(v) || v < 1)) throw new TesseraError(`${key} must be a positive integer, got ${v}`);
     }
     this.opts = opts;
+    this.maxSteps = opts.maxSteps;
+    this.timeLimitMs = opts.timeLimitMs ?? null;
   }
 
   /** Asks fit() to stop after the current step (it still evaluates and saves). */
@@ -220,9 +228,9 @@ export class Trainer<M extends Module, B extends object> {
       metrics?.write({ kind: 'checkpoint', step: this.step, path: this.lastCheckpoint });
     };
 
-    progress.start(o.maxSteps, this.step);
+    progress.start(this.maxSteps, this.step);
     try {
-      while (this.step < o.maxSteps) {
+      while (this.step < this.maxSteps) {
         if (this.stopRequested) {
           reason = 'stopped';
           break;
@@ -255,6 +263,7 @@ export class Trainer<M extends Module, B extends object> {
         this.step++;
         lastLoss = lossSum / k;
         this.losses.push({ step: this.step, loss: lastLoss });
+        o.onStep?.({ step: this.step, loss: lastLoss, elapsedMs: elapsed() });
 
         const ms = elapsed();
         const useTokens = sessionTokens > 0;
@@ -272,11 +281,11 @@ export class Trainer<M extends Module, B extends object> {
         if (o.checkpointDir && o.checkpointEvery && this.step % o.checkpointEvery === 0) save();
 
         const msPerStep = elapsed() / (this.step - startStep);
-        let eta: number | null = msPerStep * (o.maxSteps - this.step);
-        if (o.timeLimitMs != null) eta = Math.min(eta, Math.max(0, o.timeLimitMs - elapsed()));
+        let eta: number | null = msPerStep * (this.maxSteps - this.step);
+        if (this.timeLimitMs !== null) eta = Math.min(eta, Math.max(0, this.timeLimitMs - elapsed()));
         progress.update({
           step: this.step,
-          totalSteps: o.maxSteps,
+          totalSteps: this.maxSteps,
           loss: lastLoss,
           lr,
           rate,
@@ -285,7 +294,7 @@ export class Trainer<M extends Module, B extends object> {
           elapsedMs: trainMsBefore + elapsed(),
           etaMs: eta,
         });
-        if (o.timeLimitMs != null && elapsed() >= o.timeLimitMs && this.step < o.maxSteps) {
+        if (this.timeLimitMs !== null && elapsed() >= this.timeLimitMs && this.step < this.maxSteps) {
           reason = 'time-limit';
           break;
         }
@@ -328,7 +337,7 @@ export class Trainer<M extends Module, B extends object> {
     return {
       state: {
         step: this.step,
-        config: config ?? {},
+        config: typeof config === 'function' ? config() : (config ?? {}),
         optimizer: { step: opt.step, lrs: opt.lrs },
         scheduler: scheduler ? scheduler.stateDict() : null,
         rng,

@@ -6,6 +6,10 @@ import { register as registerTokenize } from './tokenize.js';
 import { register as registerWord2Vec } from './word2vec.js';
 import { register as registerGpt } from './gpt.js';
 import { register as registerStart } from './start.js';
+import { register as registerBert } from './bert.js';
+import { register as registerVit } from './vit.js';
+import { register as registerTransformer } from './transformer.js';
+import { register as registerAttention } from './attention.js';
 
 /** Registers every command group on the root program. */
 export function registerAll(program: Command): void {
@@ -16,4 +20,8 @@ export function registerAll(program: Command): void {
   registerWord2Vec(program);
   registerGpt(program);
   registerStart(program);
+  registerBert(program);
+  registerVit(program);
+  registerTransformer(program);
+  registerAttention(program);
 }
