@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { contiguousLayout, type AttentionArgs, type Backend, type Layout, type Storage } from '../../src/backend/backend.js';
 import { attentionBackward as jsAttentionBackward } from '../../src/backend/cpu-js/fused.js';
 import { TesseraError } from '../../src/errors.js';
+import { bf16ToFloat, floatToBf16 } from '../../src/tensor/dtype.js';
 import { compareOp, cpu, describeNative, js, Rand, read } from './helpers.js';
 
 const TOL = { atol: 1e-5, rtol: 1e-4 };
@@ -68,6 +69,20 @@ describeNative('native fused ops', () => {
         }, TOL);
       }
     }
+    // bf16 logits (kept half by the front end on this device): float32 losses, bf16 gradient
+    const half = Uint16Array.from(logits, floatToBf16);
+    const wide = Float32Array.from(half, bf16ToFloat);
+    const t32 = cpu().fromHost(targets, 'int32');
+    const hb = cpu().crossEntropy!(cpu().fromHost(half, 'bfloat16'), t32, rows, n, -100, 0.1);
+    const fb = cpu().crossEntropy!(cpu().fromHost(wide, 'float32'), t32, rows, n, -100, 0.1);
+    assert.equal(hb.losses.dtype, 'float32');
+    assert.deepEqual(read(cpu(), hb.losses, contiguousLayout([rows])), read(cpu(), fb.losses, contiguousLayout([rows])));
+    const dl32 = cpu().fromHost(dl, 'float32');
+    const gh = cpu().crossEntropyBackward!(cpu().fromHost(half, 'bfloat16'), t32, hb.lse, dl32, rows, n, -100, 0.1);
+    const gf = cpu().crossEntropyBackward!(cpu().fromHost(wide, 'float32'), t32, fb.lse, dl32, rows, n, -100, 0.1);
+    assert.equal(gh.dtype, 'bfloat16');
+    const ghv = Array.from(cpu().toHost(gh, contiguousLayout([rows * n])) as Uint16Array, bf16ToFloat);
+    read(cpu(), gf, contiguousLayout([rows * n])).forEach((e, i) => assert.equal(ghv[i], bf16ToFloat(floatToBf16(e)), `bf16 dlogits[${i}]`));
     const bad = cpu().fromHost(Int32Array.from([0, n]), 'int32');
     assert.throws(() => cpu().crossEntropy!(cpu().zeros('float32', 2 * n), bad, 2, n, -100, 0),
       (e: unknown) => e instanceof TesseraError && (e as Error).message === `crossEntropy: target ${n} is out of range for ${n} classes`);

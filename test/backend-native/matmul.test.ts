@@ -8,7 +8,8 @@ import { contiguousLayout, type Activation, type Layout } from '../../src/backen
 import { getNumThreads, nativeAvailable, nativeInfo, setNativeIsa, setNumThreads } from '../../src/backend/cpu/index.js';
 import { TesseraError } from '../../src/errors.js';
 import { bf16ToFloat, floatToBf16 } from '../../src/tensor/dtype.js';
-import { linear, tensor } from '../../src/index.js';
+import { tensor } from '../../src/tensor/tensor.js';
+import { linear } from '../../src/tensor/ops/linalg.js';
 import { withAutocast } from '../../src/tensor/autocast.js';
 import { compareOp, cpu, describeNative, js, Rand, read } from './helpers.js';
 

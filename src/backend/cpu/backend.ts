@@ -255,12 +255,26 @@ export class NativeCpuBackend implements Backend {
     return { dx: this.f32(dx, rows * n), dweight: dw ? this.f32(dw, n) : null, dbias: this.f32(db, n) };
   }
 
-  crossEntropy(logits: Storage, targets: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number) {
+  crossEntropy(logits: Storage, targets: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number): { losses: Storage; lse: Storage } {
+    if (logits.dtype !== 'float32') {
+      // half logits: losses and logsumexp in float32 from a float32 copy
+      const l32 = this.denseF32(logits);
+      const r = this.crossEntropy(l32, targets, rows, n, ignoreIndex, labelSmoothing);
+      this.release(l32);
+      return r;
+    }
     const [losses, lse] = this.addon.crossEntropy(handleOf(logits, 'crossEntropy'), handleOf(targets, 'crossEntropy'), rows, n, ignoreIndex, labelSmoothing);
     return { losses: this.f32(losses, rows), lse: this.f32(lse, rows) };
   }
 
   crossEntropyBackward(logits: Storage, targets: Storage, lse: Storage, dlosses: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number): Storage {
+    if (logits.dtype !== 'float32') {
+      // the gradient takes the logits' dtype
+      const l32 = this.denseF32(logits);
+      const d = this.crossEntropyBackward(l32, targets, lse, this.denseF32(dlosses), rows, n, ignoreIndex, labelSmoothing);
+      this.release(l32);
+      return logits.dtype === 'bfloat16' ? this.toBf16(d) : d;
+    }
     const h = this.addon.crossEntropyBackward(handleOf(logits, 'crossEntropy'), handleOf(targets, 'crossEntropy'), handleOf(lse, 'crossEntropy'),
       handleOf(dlosses, 'crossEntropy'), rows, n, ignoreIndex, labelSmoothing);
     return this.f32(h, rows * n);
