@@ -6,12 +6,17 @@ import {
   EXP_TABLE,
   Lcg,
   TrainingKernel,
+  buildHuffmanTree,
+  buildUnigramRuns,
+  jsRowOps,
+  simdRowOps,
   unigramRunsFromTable,
   type HuffmanTree,
   type KernelModel,
+  type RowOps,
 } from '../../src/models/word2vec/index.js';
-import { jsRowOps, simdRowOps, type RowOps } from '../../src/models/word2vec/rowops.js';
-import { createSharedMemory, instantiateSimd } from '../../src/models/word2vec/simd.js';
+import { allocateModel } from '../../src/models/word2vec/memory.js';
+import { instantiateSimd } from '../../src/models/word2vec/simd.js';
 
 type Vec = [number, number];
 
@@ -41,47 +46,33 @@ interface Setup {
   kernel: TrainingKernel;
 }
 
-/** A model holding the rows above; with `simd`, every array lives in the SIMD module's memory. */
-function setup(opts: { cbow: boolean; hs: boolean; simd: boolean; unigram?: number[]; syn0?: Vec[]; syn1neg?: Vec[]; syn1?: Vec[]; rng?: Lcg }): Setup {
-  const v = 4;
+/** A model holding the rows above, laid out as training lays it out (in the SIMD memory with `simd`). */
+function setup(opts: { cbow: boolean; hs: boolean; simd: boolean; unigram?: number[]; syn0?: Vec[]; syn1neg?: Vec[]; syn1?: Vec[] }): Setup {
   const syn0 = opts.syn0 ?? SYN0;
-  const syn1neg = opts.syn1neg ?? SYN1NEG;
-  const syn1 = opts.syn1 ?? SYN1;
   const vocabSize = syn0.length;
-  let alloc: (n: number) => Float32Array;
-  let ops: RowOps = jsRowOps;
-  if (opts.simd) {
-    const memory = createSharedMemory(1 << 16)!;
-    const simd = instantiateSimd(memory);
-    assert.ok(simd, 'WebAssembly SIMD is available on Node 20');
-    ops = simdRowOps(simd);
-    let offset = 0;
-    alloc = (n) => {
-      const a = new Float32Array(memory.buffer, offset, n);
-      offset += Math.ceil((n * 4) / 16) * 16 + 16; // also leaves rows unaligned-safe
-      return a;
-    };
-  } else {
-    alloc = (n) => new Float32Array(n);
-  }
-  const fill = (rows: Vec[], n: number) => {
-    const a = alloc(n * 2);
-    rows.forEach((r, i) => a.set(r, i * 2));
-    return a;
-  };
+  const mem = allocateModel(
+    { vocabSize, dim: 2, hs: opts.hs, negative: opts.hs ? 0 : 1, window: 1, threads: 1, simd: opts.simd },
+    opts.hs ? HUFFMAN : null,
+  );
+  assert.equal(mem.memory !== null, opts.simd, 'WebAssembly SIMD is available on Node 20');
+  const ops: RowOps = mem.memory ? simdRowOps(instantiateSimd(mem.memory)!, mem.expTable) : jsRowOps;
+  const fill = (target: Float32Array | null, rows: Vec[]) => rows.forEach((r, i) => target!.set(r, i * 2));
+  fill(mem.syn0, syn0);
+  if (opts.hs) fill(mem.syn1, opts.syn1 ?? SYN1);
+  else fill(mem.syn1neg, opts.syn1neg ?? SYN1NEG);
   const model: KernelModel = {
     dim: 2,
     vocabSize,
-    syn0: fill(syn0, vocabSize),
-    syn1: opts.hs ? fill(syn1, v - 1) : null,
-    syn1neg: opts.hs ? null : fill(syn1neg, vocabSize),
-    huffman: opts.hs ? HUFFMAN : null,
+    syn0: mem.syn0,
+    syn1: mem.syn1,
+    syn1neg: mem.syn1neg,
+    huffman: mem.huffman,
     unigram: opts.hs ? null : unigramRunsFromTable(Int32Array.from(opts.unigram ?? [1]), vocabSize),
     negative: opts.hs ? 0 : 1,
     window: 1,
     cbow: opts.cbow,
   };
-  const kernel = new TrainingKernel(model, opts.rng ?? new Lcg(0, 0), ops, { neu1: alloc(2), neu1e: alloc(2) });
+  const kernel = new TrainingKernel(model, new Lcg(0, 0), ops, mem.scratch[0]);
   return { model, kernel };
 }
 
@@ -227,41 +218,37 @@ for (const simd of [false, true]) {
   });
 }
 
-test('both row-op implementations agree on a long random step sequence', () => {
+test('both kernel implementations agree on a long random step sequence, every variant', () => {
   const dim = 37; // not a multiple of 4: exercises the scalar tails
   const v = 50;
-  const memory = createSharedMemory(1 << 20)!;
-  const simd = instantiateSimd(memory)!;
+  const counts = Float64Array.from({ length: v }, (_, i) => (i === 0 ? 0 : Math.floor(1000 / i) + 1));
+  const tree = buildHuffmanTree(counts);
+  const unigram = buildUnigramRuns(counts, 10_000);
   const rand = (() => {
     let s = 7;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5);
+    return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296 - 0.5;
   })();
-  const make = (inMemory: boolean, base: number) => {
-    const arr = (n: number, off: number) => (inMemory ? new Float32Array(memory.buffer, base + off, n) : new Float32Array(n));
-    return { syn0: arr(v * dim, 0), syn1neg: arr(v * dim, v * dim * 4), neu1: arr(dim, 2 * v * dim * 4), neu1e: arr(dim, 2 * v * dim * 4 + 256) };
-  };
-  const a = make(false, 0);
-  const b = make(true, 0);
-  for (let i = 0; i < v * dim; i++) {
-    a.syn0[i] = b.syn0[i] = rand() / dim;
-    a.syn1neg[i] = b.syn1neg[i] = rand() / dim;
-  }
-  const unigram = unigramRunsFromTable(Int32Array.from({ length: 1000 }, (_, i) => Math.floor((i * v) / 1000)), v);
-  const kernelOf = (m: typeof a, ops: RowOps) =>
-    new TrainingKernel(
-      { dim, vocabSize: v, syn0: m.syn0, syn1: null, syn1neg: m.syn1neg, huffman: null, unigram, negative: 5, window: 4, cbow: false },
-      new Lcg(0, 3),
-      ops,
-      { neu1: m.neu1, neu1e: m.neu1e },
-    );
-  const ka = kernelOf(a, jsRowOps);
-  const kb = kernelOf(b, simdRowOps(simd));
+  const init = Float32Array.from({ length: 3 * v * dim }, () => rand() / dim);
   const sen = Int32Array.from({ length: 40 }, (_, i) => 1 + ((i * 7) % (v - 1)));
-  for (let pos = 0; pos < sen.length; pos++) {
-    ka.trainPosition(sen, sen.length, pos, 0.025);
-    kb.trainPosition(sen, sen.length, pos, 0.025);
+  for (const cbow of [false, true]) {
+    for (const hs of [false, true]) {
+      const run = (simd: boolean) => {
+        const mem = allocateModel({ vocabSize: v, dim, hs, negative: hs ? 0 : 5, window: 4, threads: 1, simd }, hs ? tree : null);
+        mem.syn0.set(init.subarray(0, v * dim));
+        (hs ? mem.syn1 : mem.syn1neg)!.set(init.subarray(v * dim, 2 * v * dim));
+        const ops = simd ? simdRowOps(instantiateSimd(mem.memory!)!, mem.expTable) : jsRowOps;
+        const model: KernelModel = {
+          dim, vocabSize: v, syn0: mem.syn0, syn1: mem.syn1, syn1neg: mem.syn1neg, huffman: mem.huffman,
+          unigram: hs ? null : unigram, negative: hs ? 0 : 5, window: 4, cbow,
+        };
+        const kernel = new TrainingKernel(model, new Lcg(0, 3), ops, mem.scratch[0]);
+        for (let pos = 0; pos < sen.length; pos++) kernel.trainPosition(sen, sen.length, pos, 0.025);
+        return [mem.syn0, (hs ? mem.syn1 : mem.syn1neg)!];
+      };
+      const [a, b] = [run(false), run(true)];
+      let max = 0;
+      for (let m = 0; m < 2; m++) for (let i = 0; i < v * dim; i++) max = Math.max(max, Math.abs(a[m][i] - b[m][i]));
+      assert.ok(max < 1e-5, `cbow ${cbow} hs ${hs}: max difference ${max}`);
+    }
   }
-  let max = 0;
-  for (let i = 0; i < v * dim; i++) max = Math.max(max, Math.abs(a.syn0[i] - b.syn0[i]), Math.abs(a.syn1neg[i] - b.syn1neg[i]));
-  assert.ok(max < 1e-5, `max difference ${max}`);
 });

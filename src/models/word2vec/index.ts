@@ -16,15 +16,9 @@ export {
 } from './evaluate.js';
 export { readVectors, writeVectors, type ReadVectorsOptions, type WriteVectorsOptions } from './formats.js';
 export { buildHuffmanTree, type HuffmanTree } from './huffman.js';
-export {
-  EXP_INDEX_SCALE,
-  EXP_TABLE,
-  EXP_TABLE_SIZE,
-  MAX_EXP,
-  MAX_SENTENCE_LENGTH,
-  TrainingKernel,
-  type KernelModel,
-} from './kernels.js';
+export { EXP_INDEX_SCALE, EXP_TABLE, EXP_TABLE_SIZE, MAX_EXP, tableSigmoid } from './exptable.js';
+export { MAX_SENTENCE_LENGTH, TrainingKernel, targetsLength, type KernelModel, type KernelScratch } from './kernels.js';
+export { jsRowOps, simdRowOps, type RowOps } from './rowops.js';
 export { resolveTrainOptions, type ResolvedTrainOptions, type Word2VecProgress, type Word2VecTrainOptions } from './options.js';
 export { Lcg } from './random.js';
 export {

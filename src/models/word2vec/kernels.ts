@@ -1,32 +1,10 @@
 // The training kernels: one window position of CBOW or skip-gram, with negative sampling and/or
 // hierarchical softmax, as word2vec.c's TrainModelThread body, over Float32Array rows (row operations
 // from rowops.ts: plain TypeScript, or WebAssembly SIMD when the rows live in its shared memory).
-// The sigmoid is word2vec.c's table (EXP_TABLE_SIZE 1000 over [-6, 6]) indexed exactly as there.
 import type { HuffmanTree } from './huffman.js';
 import type { Lcg } from './random.js';
 import { jsRowOps, type RowOps } from './rowops.js';
 import { unigramAt, type UnigramRuns } from './sampling.js';
-
-/** Entries of the sigmoid table. */
-export const EXP_TABLE_SIZE = 1000;
-/** The sigmoid table covers [-MAX_EXP, MAX_EXP]. */
-export const MAX_EXP = 6;
-/**
- * The table index of x is trunc((x + MAX_EXP) * EXP_INDEX_SCALE), where word2vec.c's
- * `EXP_TABLE_SIZE / MAX_EXP / 2` is integer arithmetic: 1000 / 6 / 2 = 83 (not 83.33).
- */
-export const EXP_INDEX_SCALE = Math.trunc(Math.trunc(EXP_TABLE_SIZE / MAX_EXP) / 2);
-
-/** sigmoid((i / 1000 * 2 - 1) * 6) for i in [0, 1000), computed in float as word2vec.c's main(). */
-export const EXP_TABLE: Float32Array = (() => {
-  const table = new Float32Array(EXP_TABLE_SIZE + 1);
-  for (let i = 0; i < EXP_TABLE_SIZE; i++) {
-    const x = Math.fround(Math.fround(Math.fround(Math.fround(i / EXP_TABLE_SIZE) * 2) - 1) * MAX_EXP);
-    const e = Math.fround(Math.exp(x));
-    table[i] = Math.fround(e / Math.fround(e + 1));
-  }
-  return table;
-})();
 
 /** word2vec.c's longest sentence; longer lines are split into pieces of this many kept words. */
 export const MAX_SENTENCE_LENGTH = 1000;
@@ -59,6 +37,13 @@ export interface KernelModel {
 export interface KernelScratch {
   neu1: Float32Array;
   neu1e: Float32Array;
+  /** Room for a window's negative-sampling targets: 2 x window x (negative + 1) ids. */
+  targets?: Int32Array;
+}
+
+/** Length of a thread's `targets` scratch. */
+export function targetsLength(window: number, negative: number): number {
+  return Math.max(1, 2 * window * (negative + 1));
 }
 
 /** One thread's kernel: the model, the thread's generator and its scratch vectors neu1, neu1e. */
@@ -99,7 +84,7 @@ export class TrainingKernel {
     this.codeStride = model.huffman?.maxLength ?? 0;
     this.unigram = model.unigram ?? { tableSize: 1, starts: new Int32Array(2), bucketSize: 1, buckets: new Int32Array(2) };
     this.negative = model.syn1neg && model.unigram ? model.negative : 0;
-    this.targets = new Int32Array(Math.max(1, 2 * model.window * this.negative));
+    this.targets = scratch?.targets ?? new Int32Array(targetsLength(model.window, this.negative));
     this.window = model.window;
     this.cbow = model.cbow;
     this.vocabSize = model.vocabSize;
@@ -127,14 +112,14 @@ export class TrainingKernel {
     const word = sen[pos];
     const lo = Math.max(b, window - pos);
     const hi = Math.min(window * 2 + 1 - b, len - pos + window); // context offsets a in [lo, hi), a != window
-    if (this.negative > 0) this.drawNegatives(hi - lo - (lo <= window && window < hi ? 1 : 0));
-    let drawn = 0;
+    if (this.negative > 0) this.drawNegatives(word, hi - lo - (lo <= window && window < hi ? 1 : 0));
+    let group = 0;
     for (let a = lo; a < hi; a++) {
       if (a === window) continue;
       const l1 = sen[pos - window + a] * dim;
       neu1e.fill(0);
       if (this.hs) this.hierarchicalSoftmax(syn0, l1, word, alpha);
-      if (this.negative > 0) this.negativeSampling(syn0, l1, word, alpha, drawn++ * this.negative);
+      if (this.negative > 0) this.negativeSampling(syn0, l1, alpha, group++);
       this.ops.axpy(syn0, l1, neu1e, 0, 1, dim);
     }
   }
@@ -161,8 +146,8 @@ export class TrainingKernel {
     this.ops.divide(neu1, cw, dim);
     if (this.hs) this.hierarchicalSoftmax(neu1, 0, word, alpha);
     if (this.negative > 0) {
-      this.drawNegatives(1);
-      this.negativeSampling(neu1, 0, word, alpha, 0);
+      this.drawNegatives(word, 1);
+      this.negativeSampling(neu1, 0, alpha, 0);
     }
     // The error goes to every context word unscaled (cbow_mean=1 as in word2vec.c and gensim).
     for (let a = b; a < window * 2 + 1 - b; a++) {
@@ -174,65 +159,35 @@ export class TrainingKernel {
   }
 
   /**
-   * Draws `groups` x `negative` targets from the unigram table into `targets`, in word2vec.c's order
-   * (a draw of `</s>` becomes next_random % (V - 1) + 1). word2vec.c interleaves the same draws with the
-   * updates; drawing them first lets their memory reads overlap.
+   * Fills `groups` groups of `targets`, each the word then `negative` draws from the unigram table, in
+   * word2vec.c's order (a draw of `</s>` becomes next_random % (V - 1) + 1). word2vec.c interleaves the
+   * same draws with the updates; drawing them first lets their memory reads overlap.
    */
-  drawNegatives(groups: number): void {
+  drawNegatives(word: number, groups: number): void {
     const rng = this.rng;
     const unigram = this.unigram;
     const tableSize = unigram.tableSize;
     const targets = this.targets;
-    const n = groups * this.negative;
-    for (let i = 0; i < n; i++) {
-      rng.next();
-      let target = unigramAt(unigram, rng.shr16Mod(tableSize));
-      if (target === 0) target = rng.mod(this.vocabSize - 1) + 1;
-      targets[i] = target;
+    const negative = this.negative;
+    for (let g = 0, i = 0; g < groups; g++) {
+      targets[i++] = word;
+      for (let d = 0; d < negative; d++) {
+        rng.next();
+        let target = unigramAt(unigram, rng.shr16Mod(tableSize));
+        if (target === 0) target = rng.mod(this.vocabSize - 1) + 1;
+        targets[i++] = target;
+      }
     }
   }
 
-  /**
-   * Negative sampling for hidden vector `hv[ho, ho + D)` and target `word`: the positive, then the
-   * `negative` targets drawn at `targets[first...]` (a draw of the word itself is skipped). Updates
-   * syn1neg and accumulates the input gradient into neu1e.
-   */
-  negativeSampling(hv: Float32Array, ho: number, word: number, alpha: number, first: number): void {
-    const dim = this.dim;
-    const syn1neg = this.syn1neg;
-    const neu1e = this.neu1e;
-    const targets = this.targets;
-    for (let d = 0; d <= this.negative; d++) {
-      const target = d === 0 ? word : targets[first + d - 1];
-      if (d > 0 && target === word) continue;
-      const label = d === 0 ? 1 : 0;
-      const l2 = target * dim;
-      const f = this.ops.dot(hv, ho, syn1neg, l2, dim);
-      let g: number;
-      if (f > MAX_EXP) g = (label - 1) * alpha;
-      else if (f < -MAX_EXP) g = label * alpha;
-      else g = (label - EXP_TABLE[((f + MAX_EXP) * EXP_INDEX_SCALE) | 0]) * alpha;
-      this.ops.update(neu1e, syn1neg, l2, hv, ho, g, dim);
-    }
+  /** Negative sampling for hidden vector `hv[ho, ho + D)` with target group `group` (see RowOps.negative). */
+  negativeSampling(hv: Float32Array, ho: number, alpha: number, group: number): void {
+    const count = this.negative + 1;
+    this.ops.negative(hv, ho, this.syn1neg, this.neu1e, this.targets, group * count, count, alpha, this.dim);
   }
 
-  /**
-   * Hierarchical softmax for hidden vector `hv[ho, ho + D)` and target `word`: one logistic step per
-   * inner node on the word's Huffman path (nodes with |f| >= 6 are skipped, as in word2vec.c).
-   */
+  /** Hierarchical softmax for hidden vector `hv[ho, ho + D)` along `word`'s Huffman path (see RowOps.hierarchical). */
   hierarchicalSoftmax(hv: Float32Array, ho: number, word: number, alpha: number): void {
-    const dim = this.dim;
-    const syn1 = this.syn1;
-    const neu1e = this.neu1e;
-    const base = word * this.codeStride;
-    const codeLength = this.lengths[word];
-    for (let d = 0; d < codeLength; d++) {
-      const l2 = this.points[base + d] * dim;
-      const f = this.ops.dot(hv, ho, syn1, l2, dim);
-      if (f <= -MAX_EXP || f >= MAX_EXP) continue;
-      const sig = EXP_TABLE[((f + MAX_EXP) * EXP_INDEX_SCALE) | 0];
-      const g = (1 - this.codes[base + d] - sig) * alpha;
-      this.ops.update(neu1e, syn1, l2, hv, ho, g, dim);
-    }
+    this.ops.hierarchical(hv, ho, this.syn1, this.neu1e, this.points, this.codes, word * this.codeStride, this.lengths[word], alpha, this.dim);
   }
 }

@@ -5,7 +5,10 @@
 //   update(err, out, h, g, n)    err += g * out; out += g * h   (out read before its update)
 //   axpy(y, x, a, n)             y += a * x
 //   divide(y, d, n)              y /= d
-// Pointers are byte offsets into the memory, 16-byte aligned is fastest but not required.
+//   negative(h, out, err, targets, count, alpha, n, exp)          negative sampling over `count` targets
+//   hierarchical(h, out, err, points, codes, len, alpha, n, exp)  hierarchical softmax along a path
+// (the last two as RowOps.negative / RowOps.hierarchical, in float arithmetic as word2vec.c, reading the
+// sigmoid table at `exp`). Pointers are byte offsets into the memory; any alignment works.
 
 /** The module's exports. */
 export interface SimdOps {
@@ -13,7 +16,11 @@ export interface SimdOps {
   update(err: number, out: number, h: number, g: number, n: number): void;
   axpy(y: number, x: number, a: number, n: number): void;
   divide(y: number, d: number, n: number): void;
+  negative(h: number, out: number, err: number, targets: number, count: number, alpha: number, n: number, exp: number): void;
+  hierarchical(h: number, out: number, err: number, points: number, codes: number, len: number, alpha: number, n: number, exp: number): void;
 }
+
+import { EXP_INDEX_SCALE, MAX_EXP } from './exptable.js';
 
 const I32 = 0x7f;
 const F32 = 0x7d;
@@ -28,8 +35,28 @@ const op = {
   end: 0x0b,
   localGet: 0x20,
   localSet: 0x21,
+  if: 0x04,
+  else: 0x05,
+  call: 0x10,
+  select: 0x1b,
+  i32Load: 0x28,
   f32Load: 0x2a,
+  i32Load8U: 0x2d,
   f32Store: 0x38,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32GtS: 0x4a,
+  f32Lt: 0x5d,
+  f32Gt: 0x5e,
+  f32Le: 0x5f,
+  f32Ge: 0x60,
+  i32Mul: 0x6c,
+  i32And: 0x71,
+  i32Or: 0x72,
+  i32Shl: 0x74,
+  f32Sub: 0x93,
+  f32ConvertI32U: 0xb3,
+  prefixFC: 0xfc,
   i32Const: 0x41,
   f32Const: 0x43,
   i32GeS: 0x4e,
@@ -132,7 +159,7 @@ class Body {
     this.code.push(op.f32Store, 2, ...uleb(offset));
     return this;
   }
-  /** `ptr += 4 * step` for an i32 local. */
+  /** `ptr += bytes` for an i32 local. */
   advance(local: number, bytes: number): this {
     return this.get(local).i32(bytes).raw(op.i32Add).set(local);
   }
@@ -157,13 +184,36 @@ function loops(b: Body, i: number, n: number, vectorBody: (b: Body) => void, sca
   b.raw(op.br, 0, op.end, op.end);
 }
 
+/** Pushes exp[trunc_sat((f + 6) * 83)] (word2vec.c's table read, in float) for f32 local `f`, table at i32 local `exp`. */
+function sigmoidFromTable(b: Body, f: number, exp: number): void {
+  b.get(exp).get(f).f32(MAX_EXP).raw(op.f32Add).f32(EXP_INDEX_SCALE).raw(op.f32Mul);
+  b.raw(op.prefixFC, 0x00); // i32.trunc_sat_f32_s: a NaN reads entry 0 instead of trapping
+  b.i32(2).raw(op.i32Shl, op.i32Add).fload();
+}
+
+/** `while (i < count) { body; i++ }` where `body` may `br 0` to continue (it runs inside a block). */
+function countedLoop(b: Body, i: number, count: number, body: (b: Body) => void): void {
+  b.i32(0).set(i);
+  b.raw(op.block, EMPTY_BLOCK, op.loop, EMPTY_BLOCK);
+  b.get(i).get(count).raw(op.i32GeS, op.brIf, 1);
+  b.raw(op.block, EMPTY_BLOCK);
+  body(b);
+  b.raw(op.end);
+  b.advance(i, 1);
+  b.raw(op.br, 0, op.end, op.end);
+}
+
 function buildModule(): Uint8Array {
   const types = [
     [0x60, 3, I32, I32, I32, 1, F32], // dot
     [0x60, 5, I32, I32, I32, F32, I32, 0], // update
     [0x60, 4, I32, I32, F32, I32, 0], // axpy
     [0x60, 3, I32, F32, I32, 0], // divide
+    [0x60, 8, I32, I32, I32, I32, I32, F32, I32, I32, 0], // negative
+    [0x60, 9, I32, I32, I32, I32, I32, I32, F32, I32, I32, 0], // hierarchical
   ];
+  const DOT = 0;
+  const UPDATE = 1;
 
   // dot(a=0, b=1, n=2) locals: i=3 (i32), acc=4 (v128), s=5 (f32)
   const dot = new Body();
@@ -246,6 +296,47 @@ function buildModule(): Uint8Array {
   );
   const divLocals = vec([[1, I32], [1, V128]]);
 
+  // negative(h=0, out=1, err=2, targets=3, count=4, alpha=5, n=6, exp=7)
+  // locals: d=8, t=9, o=10 (i32); f=11, g=12, label=13 (f32)
+  const neg = new Body();
+  countedLoop(neg, 8, 4, (b) => {
+    b.get(3).get(8).i32(2).raw(op.i32Shl, op.i32Add, op.i32Load, 2, 0).set(9); // t = targets[d]
+    // a negative equal to the word (targets[0]) is skipped
+    b.get(8).i32(0).raw(op.i32GtS).get(9).get(3).raw(op.i32Load, 2, 0, op.i32Eq, op.i32And, op.brIf, 0);
+    b.get(1).get(9).get(6).raw(op.i32Mul).i32(2).raw(op.i32Shl, op.i32Add).set(10); // o = out + t * n * 4
+    b.f32(1).f32(0).get(8).raw(op.i32Eqz, op.select).set(13); // label = d == 0 ? 1 : 0
+    b.get(0).get(10).get(6).raw(op.call, DOT).set(11); // f = dot(h, o, n)
+    b.get(11).f32(MAX_EXP).raw(op.f32Gt, op.if, EMPTY_BLOCK);
+    b.get(13).f32(1).raw(op.f32Sub).get(5).raw(op.f32Mul).set(12);
+    b.raw(op.else);
+    b.get(11).f32(-MAX_EXP).raw(op.f32Lt, op.if, EMPTY_BLOCK);
+    b.get(13).get(5).raw(op.f32Mul).set(12);
+    b.raw(op.else);
+    b.get(13);
+    sigmoidFromTable(b, 11, 7);
+    b.raw(op.f32Sub).get(5).raw(op.f32Mul).set(12);
+    b.raw(op.end, op.end);
+    b.get(2).get(10).get(0).get(12).get(6).raw(op.call, UPDATE); // update(err, o, h, g, n)
+  });
+  const negLocals = vec([[3, I32], [3, F32]]);
+
+  // hierarchical(h=0, out=1, err=2, points=3, codes=4, len=5, alpha=6, n=7, exp=8)
+  // locals: d=9, o=10 (i32); f=11, g=12 (f32)
+  const hs = new Body();
+  countedLoop(hs, 9, 5, (b) => {
+    // o = out + points[d] * n * 4
+    b.get(1).get(3).get(9).i32(2).raw(op.i32Shl, op.i32Add, op.i32Load, 2, 0).get(7).raw(op.i32Mul).i32(2).raw(op.i32Shl, op.i32Add).set(10);
+    b.get(0).get(10).get(7).raw(op.call, DOT).set(11);
+    // |f| >= 6: skip the node
+    b.get(11).f32(-MAX_EXP).raw(op.f32Le).get(11).f32(MAX_EXP).raw(op.f32Ge, op.i32Or, op.brIf, 0);
+    // g = (1 - code - sigmoid(f)) * alpha
+    b.f32(1).get(4).get(9).raw(op.i32Add, op.i32Load8U, 0, 0, op.f32ConvertI32U, op.f32Sub);
+    sigmoidFromTable(b, 11, 8);
+    b.raw(op.f32Sub).get(6).raw(op.f32Mul).set(12);
+    b.get(2).get(10).get(0).get(12).get(7).raw(op.call, UPDATE);
+  });
+  const hsLocals = vec([[2, I32], [2, F32]]);
+
   const code = (locals: number[], body: Body) => {
     const fn = [...locals, ...body.code, op.end];
     return [...uleb(fn.length), ...fn];
@@ -255,7 +346,7 @@ function buildModule(): Uint8Array {
     ...section(1, vec(types)),
     // import env.memory: shared, min 1 page, max 65536 pages
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]])),
-    ...section(3, vec([[0], [1], [2], [3]])),
+    ...section(3, vec([[0], [1], [2], [3], [4], [5]])),
     ...section(
       7,
       vec([
@@ -263,9 +354,14 @@ function buildModule(): Uint8Array {
         [...name('update'), 0x00, 1],
         [...name('axpy'), 0x00, 2],
         [...name('divide'), 0x00, 3],
+        [...name('negative'), 0x00, 4],
+        [...name('hierarchical'), 0x00, 5],
       ]),
     ),
-    ...section(10, vec([code(dotLocals, dot), code(updLocals, upd), code(axpyLocals, axpy), code(divLocals, div)])),
+    ...section(
+      10,
+      vec([code(dotLocals, dot), code(updLocals, upd), code(axpyLocals, axpy), code(divLocals, div), code(negLocals, neg), code(hsLocals, hs)]),
+    ),
   ];
   return new Uint8Array(bytes);
 }

@@ -6,10 +6,11 @@ import { Worker } from 'node:worker_threads';
 import { TesseraError } from '../../errors.js';
 import { buildHuffmanTree } from './huffman.js';
 import type { KernelModel, KernelScratch } from './kernels.js';
+import { allocateModel } from './memory.js';
 import { resolveTrainOptions, type ResolvedTrainOptions, type Word2VecTrainOptions } from './options.js';
 import { Lcg } from './random.js';
 import { buildUnigramRuns, subsampleThresholds } from './sampling.js';
-import { createSharedMemory, simdModule, type SharedWasmMemory } from './simd.js';
+import type { SharedWasmMemory } from './simd.js';
 import { decayedAlpha, type SharedCounters, type ThreadConfig } from './thread.js';
 import { WordVectors } from './vectors.js';
 import { Vocab } from './vocab.js';
@@ -20,6 +21,8 @@ export interface WorkerInput {
   model: KernelModel;
   /** The SIMD module's memory holding the weights and scratch, or null for the TypeScript kernels. */
   memory: SharedWasmMemory | null;
+  /** The sigmoid table inside `memory`. */
+  expTable: Float32Array;
   /** This thread's neu1 and neu1e. */
   scratch: KernelScratch;
   table: WordTableParts;
@@ -61,41 +64,6 @@ function sharedFloat32(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(length * 4));
 }
 
-/** The weights and per-thread scratch, in the SIMD module's shared memory when it can hold them. */
-interface ModelMemory {
-  memory: SharedWasmMemory | null;
-  syn0: Float32Array;
-  syn1: Float32Array | null;
-  syn1neg: Float32Array | null;
-  scratch: KernelScratch[];
-}
-
-function allocateModel(opts: ResolvedTrainOptions, vocabSize: number): ModelMemory {
-  const dim = opts.size;
-  const matrix = vocabSize * dim;
-  // Regions: syn0, syn1 (hs), syn1neg (negative), then neu1/neu1e per thread; each 64-byte aligned.
-  const lengths = [matrix, opts.hs ? matrix : 0, opts.negative > 0 ? matrix : 0];
-  for (let t = 0; t < opts.threads; t++) lengths.push(dim, dim);
-  const offsets: number[] = [];
-  let bytes = 0;
-  for (const len of lengths) {
-    offsets.push(bytes);
-    bytes += Math.ceil((len * 4) / 64) * 64;
-  }
-  const memory = opts.simd && simdModule() ? createSharedMemory(bytes) : null;
-  const region = (i: number): Float32Array =>
-    memory ? new Float32Array(memory.buffer, offsets[i], lengths[i]) : sharedFloat32(lengths[i]);
-  const scratch: KernelScratch[] = [];
-  for (let t = 0; t < opts.threads; t++) scratch.push({ neu1: region(3 + 2 * t), neu1e: region(4 + 2 * t) });
-  return {
-    memory,
-    syn0: region(0),
-    syn1: opts.hs ? region(1) : null,
-    syn1neg: opts.negative > 0 ? region(2) : null,
-    scratch,
-  };
-}
-
 /**
  * word2vec.c's InitNet: syn0[w][k] = ((next & 0xFFFF) / 65536 - 0.5) / D in row-major order, from a
  * generator started at (seed, 1) (word2vec.c starts it at 1, which seed 0 reproduces).
@@ -123,7 +91,10 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
   if (v * dim > 2 ** 31 - 1) {
     throw new TesseraError(`vocabulary ${v} x size ${dim} is too large for one Float32Array; raise --min-count or lower --size`);
   }
-  const weights = allocateModel(opts, v);
+  const weights = allocateModel(
+    { vocabSize: v, dim, hs: opts.hs, negative: opts.negative, window: opts.window, threads: opts.threads, simd: opts.simd },
+    opts.hs ? buildHuffmanTree(vocab.counts) : null,
+  );
   const syn0 = weights.syn0;
   initInputVectors(syn0, dim, opts.seed);
   const model: KernelModel = {
@@ -132,7 +103,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
     syn0,
     syn1: weights.syn1,
     syn1neg: weights.syn1neg,
-    huffman: opts.hs ? buildHuffmanTree(vocab.counts, true) : null,
+    huffman: weights.huffman,
     unigram: opts.negative > 0 ? buildUnigramRuns(vocab.counts, opts.negativeTableSize, true) : null,
     negative: opts.negative,
     window: opts.window,
@@ -172,6 +143,7 @@ export async function trainWord2Vec(options: Word2VecTrainOptions): Promise<Word
         const input: WorkerInput = {
           model,
           memory: weights.memory,
+          expTable: weights.expTable,
           scratch: weights.scratch[threadId],
           table,
           keep,

@@ -14,7 +14,7 @@ runTrainingThread(
   input.keep,
   input.config,
   input.counters,
-  simd ? simdRowOps(simd) : jsRowOps,
+  simd ? simdRowOps(simd, input.expTable) : jsRowOps,
   input.scratch,
 );
 parentPort?.postMessage('done');
