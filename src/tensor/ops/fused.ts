@@ -120,6 +120,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
   const reduction = opts.reduction ?? 'mean';
   if (targets.dtype !== 'int32' && targets.dtype !== 'int64') throw new TesseraError(`crossEntropy: targets must be int32 or int64, got ${targets.dtype}`);
   if (smoothing < 0 || smoothing > 1) throw new TesseraError(`crossEntropy: labelSmoothing ${smoothing} is outside [0, 1]`);
+  logits.sameDevice(targets, 'crossEntropy');
   const C = logits.dim(-1);
   const lead = logits.shape.slice(0, -1);
   if (lead.join() !== targets.shape.join()) {
