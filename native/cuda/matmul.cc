@@ -324,30 +324,52 @@ TCUDA_FN(matmul) {
       biasPtr = keepBias->ptr;
     }
   }
-  // Leading dims that break 16-byte alignment (a 50257-token vocabulary) push cuBLASLt onto slow kernels:
-  // for large products, copy such operands to padded pitches and compute into a padded output instead.
+  // Odd sizes (a 50257-token vocabulary) push cuBLASLt onto slow kernels: for large products, copy such
+  // operands into zero-padded buffers whose dims and leading dims are multiples of 16 bytes, compute the
+  // padded product, and copy the wanted block out. Zero rows/columns leave the result unchanged.
   const size_t es = dtypeSize(A->dtype);
   const int64_t padTo = static_cast<int64_t>(16 / es);
-  auto misaligned = [&](int64_t ld) { return (ld * static_cast<int64_t>(es)) % 16 != 0; };
+  const auto up = [&](int64_t v) { return (v + padTo - 1) / padTo * padTo; };
+  const auto misaligned = [&](int64_t ld) { return (ld * static_cast<int64_t>(es)) % 16 != 0; };
   const bool big = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) >= static_cast<double>(1 << 28);
-  std::unique_ptr<Scratch> padA, padB, padC;
-  auto padSide = [&](Side& sd, const void*& ptr, std::unique_ptr<Scratch>& keep) {
-    const int64_t ldp = (static_cast<int64_t>(sd.rows) + padTo - 1) / padTo * padTo;
-    keep = std::make_unique<Scratch>(A->device, static_cast<size_t>(ldp) * sd.cols * es);
+  std::unique_ptr<Scratch> padA, padB, padC, padBias;
+  // cuBLASLt's dims: m = N (ours), n = M, k = K
+  int64_t mp = N, kp = K;
+  auto padOperand = [&](Side& sd, const void*& ptr, std::unique_ptr<Scratch>& keep, int64_t rowsP, int64_t colsP) {
+    const int64_t ldp = up(rowsP);
+    const size_t bytes = static_cast<size_t>(ldp) * colsP * es;
+    keep = std::make_unique<Scratch>(A->device, bytes);
+    if (rowsP != static_cast<int64_t>(sd.rows) || colsP != static_cast<int64_t>(sd.cols)) {
+      check(cudaMemsetAsync(keep->ptr, 0, bytes, c.stream), "cudaMemsetAsync (matmul padding)");
+    }
     pitchCopy(c, keep->ptr, ldp, ptr, sd.ld, static_cast<int64_t>(sd.rows), static_cast<int64_t>(sd.cols), es);
     ptr = keep->ptr;
+    sd.rows = static_cast<uint64_t>(rowsP);
+    sd.cols = static_cast<uint64_t>(colsP);
     sd.ld = ldp;
   };
   int64_t ldc = N;
   void* dPtr = out->data;
   if (big && nb == 1) {
-    if (misaligned(ltA.ld)) padSide(ltA, bPtr, padA);
-    if (misaligned(ltB.ld)) padSide(ltB, aPtr, padB);
-    if (misaligned(N)) {
-      ldc = (N + padTo - 1) / padTo * padTo;
+    mp = up(N);
+    kp = up(K);
+    // Lt A (our B) is (m x k) after its op: stored (k x m) when transposed
+    const int64_t aR = ltA.trans ? kp : mp, aC = ltA.trans ? mp : kp;
+    if (misaligned(ltA.ld) || aR != static_cast<int64_t>(ltA.rows) || aC != static_cast<int64_t>(ltA.cols)) padOperand(ltA, bPtr, padA, aR, aC);
+    // Lt B (our A) is (k x n) after its op: stored (n x k) when transposed
+    const int64_t bR = ltB.trans ? M : kp, bC = ltB.trans ? kp : M;
+    if (misaligned(ltB.ld) || bR != static_cast<int64_t>(ltB.rows) || bC != static_cast<int64_t>(ltB.cols)) padOperand(ltB, aPtr, padB, bR, bC);
+    if (mp != N) {
+      ldc = mp;
       padC = std::make_unique<Scratch>(A->device, static_cast<size_t>(ldc) * M * es);
       dPtr = padC->ptr;
     }
+  }
+  if (biasPtr && mp != N) {
+    padBias = std::make_unique<Scratch>(A->device, static_cast<size_t>(mp) * es);
+    check(cudaMemsetAsync(padBias->ptr, 0, mp * es, c.stream), "cudaMemsetAsync (bias padding)");
+    check(cudaMemcpyAsync(padBias->ptr, biasPtr, N * es, cudaMemcpyDeviceToDevice, c.stream), "cudaMemcpyAsync (bias padding)");
+    biasPtr = padBias->ptr;
   }
   PlanKey key{};
   key.dtype = static_cast<int>(A->dtype);
@@ -356,9 +378,9 @@ TCUDA_FN(matmul) {
   key.transB = ltB.trans;
   key.bias = biasPtr ? 1 : 0;
   key.biasType = static_cast<int>(biasType);
-  key.m = static_cast<uint64_t>(N);
+  key.m = static_cast<uint64_t>(mp);
   key.n = static_cast<uint64_t>(M);
-  key.k = static_cast<uint64_t>(K);
+  key.k = static_cast<uint64_t>(kp);
   key.lda = ltA.ld;
   key.ldb = ltB.ld;
   key.ldc = ldc;

@@ -168,6 +168,10 @@ test('large matmuls with an odd leading dim (a 50257-style vocabulary) go throug
   same('x @ W^T + b with N = 1025', (dev) => linear(on(dev, a, [512, 512]), on(dev, b, [1025, 512]), on(dev, bias, [1025])), tol);
   same('g (512 x 1025) @ W (1025 x 512)', (dev) => matmul(on(dev, b, [512, 1025]), on(dev, b, [1025, 512])), { atol: 1e-2, rtol: 1e-4 });
   same('g^T @ x', (dev) => matmul(on(dev, b, [512, 1025]).T, on(dev, a, [512, 512])), tol);
+  const bf = { atol: 0.05, rtol: 2e-2 };
+  same('bf16 x @ W^T + b with N = 1025', (dev) => linear(on(dev, a, [512, 512]).to('bfloat16'), on(dev, b, [1025, 512]).to('bfloat16'), on(dev, bias, [1025]).to('bfloat16')), bf);
+  same('bf16 g @ W with K = 1025', (dev) => matmul(on(dev, b, [512, 1025]).to('bfloat16'), on(dev, b, [1025, 512]).to('bfloat16')), { atol: 0.2, rtol: 2e-2 });
+  same('bf16 g^T @ x', (dev) => matmul(on(dev, b, [512, 1025]).to('bfloat16').T, on(dev, a, [512, 512]).to('bfloat16')), bf);
 });
 
 test('matmul epilogue activations in the backend call', opts, () => {
