@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import '../../backend/all.js';
-import { getDefaultDevice, isDeviceAvailable } from '../../backend/registry.js';
+import { resolveDevice } from '../options.js';
 import { noGrad } from '../../autograd/engine.js';
 import { TesseraError } from '../../errors.js';
 import { manualSeed } from '../../tensor/creation.js';
@@ -52,10 +52,9 @@ function requireModelDir(dir: string | undefined): string {
   return d;
 }
 
+/** The --device value checked, or the fastest device present (shared rule of src/cli/options.ts). */
 function pickDevice(device: string | undefined): string {
-  const d = device ?? getDefaultDevice();
-  if (!isDeviceAvailable(d)) throw new TesseraError(`--device: '${d}' is not available on this machine`);
-  return d;
+  return resolveDevice(device);
 }
 
 function formatDuration(sec: number): string {
