@@ -1,14 +1,33 @@
 // Reverse-mode autograd: each op records a GradNode (its inputs and a backward rule); backward() sorts the
 // graph topologically and runs the rules in reverse, *adding* into each input's gradient (micrograd style).
+import { contiguousLayout, numel, type Layout } from '../backend/backend.js';
 import { TesseraError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/**
+ * The gradient of a narrow view: `grad` belongs at [start, start + grad.shape[axis]) of `axis` in a zero
+ * tensor of `shape`. The engine collects these and writes them into one buffer when the input's gradient
+ * is needed, instead of materialising a full-size zero tensor per slice (which made step-by-step
+ * recurrences quadratic in their length).
+ */
+export class SliceGrad {
+  constructor(
+    readonly shape: readonly number[],
+    readonly axis: number,
+    readonly start: number,
+    readonly grad: Tensor,
+  ) {}
+}
+
+/** What a backward rule returns for one input. */
+export type InputGrad = Tensor | SliceGrad | null;
 
 /** One recorded op: its differentiable inputs and the rule giving their gradients from the output's. */
 export interface GradNode {
   readonly name: string;
   readonly inputs: readonly (Tensor | null)[];
   /** Gradients for each input (null where an input needs none), given the gradient of the output. */
-  backward(grad: Tensor): (Tensor | null)[];
+  backward(grad: Tensor): InputGrad[];
   /** Set once backward ran without retainGraph: the saved tensors may be gone. */
   freed?: boolean;
 }
@@ -73,11 +92,17 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
     }
   }
   const grads = new Map<Tensor, Tensor>();
+  const slices = new Map<Tensor, SliceGrad[]>();
   grads.set(root, grad);
   const run = () => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k]!;
-      const g = grads.get(t);
+      const pending = slices.get(t);
+      let g = grads.get(t);
+      if (pending) {
+        g = writeSlices(g, pending);
+        slices.delete(t);
+      }
       if (!g) continue;
       const node = t.gradFn;
       if (!node) {
@@ -94,6 +119,19 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
       node.inputs.forEach((inp, j) => {
         const gi = inGrads[j];
         if (!inp || !inp.requiresGrad || !gi) return;
+        if (gi instanceof SliceGrad) {
+          if (!opts.createGraph) {
+            const list = slices.get(inp);
+            if (list) list.push(gi);
+            else slices.set(inp, [gi]);
+            return;
+          }
+          // with createGraph the backward must itself be differentiable: materialise through padNarrow
+          const dense = gi.grad.padTo(gi.shape, gi.axis, gi.start);
+          const prev = grads.get(inp);
+          grads.set(inp, prev ? prev.add(dense) : dense);
+          return;
+        }
         const prev = grads.get(inp);
         grads.set(inp, prev ? prev.add(gi) : gi);
       });
@@ -101,4 +139,28 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
   };
   if (opts.createGraph) run();
   else noGrad(run);
+}
+
+/** Writes slice gradients (adding where they overlap, or onto `dense`) into one new contiguous tensor. */
+function writeSlices(dense: Tensor | undefined, pending: readonly SliceGrad[]): Tensor {
+  const first = pending[0]!;
+  const backend = first.grad.backend;
+  const dtype = dense?.dtype ?? first.grad.dtype;
+  const shape = first.shape;
+  const storage = dense ? backend.copy(dense.storage, dense.layout, dtype) : backend.zeros(dtype, numel(shape));
+  const full = contiguousLayout(shape);
+  // plain writes are enough when nothing was there and the slices are disjoint ranges of one axis
+  const sorted = [...pending].sort((a, b) => a.start - b.start);
+  let disjoint = !dense && pending.every((p) => p.axis === first.axis);
+  for (let i = 1; disjoint && i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    if (prev.start + prev.grad.layout.shape[prev.axis]! > sorted[i]!.start) disjoint = false;
+  }
+  for (const p of pending) {
+    const region: Layout = { shape: p.grad.shape, strides: full.strides, offset: p.start * full.strides[p.axis]! };
+    let src = p.grad.dtype === dtype ? p.grad : p.grad.to(dtype);
+    if (!disjoint) src = new Tensor(storage, region, backend).add(src);
+    backend.copyInto(storage, region, src.storage, src.layout);
+  }
+  return Tensor.fromStorage(storage, shape, backend);
 }

@@ -1,6 +1,6 @@
 // The Tensor: a (storage, layout) pair on one backend, with autograd bookkeeping. Views are new layouts over
 // the same storage; every computing op goes through the backend of the tensor (one dispatch point).
-import { runBackward, isGradEnabled, type BackwardOptions, type GradNode } from '../autograd/engine.js';
+import { runBackward, isGradEnabled, SliceGrad, type BackwardOptions, type GradNode, type InputGrad } from '../autograd/engine.js';
 import { contiguousLayout, isContiguous, numel, type Backend, type Layout, type Storage } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { DeviceMismatchError, ShapeError, TesseraError } from '../errors.js';
@@ -125,7 +125,7 @@ export class Tensor {
   }
 
   /** @internal Attaches a grad node when grad mode is on and an input requires grad. */
-  static record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], backward: (g: Tensor) => (Tensor | null)[]): Tensor {
+  static record(out: Tensor, name: string, inputs: readonly (Tensor | null)[], backward: (g: Tensor) => InputGrad[]): Tensor {
     if (isGradEnabled() && inputs.some((t) => t?.requiresGrad)) {
       out.requiresGrad = true;
       out.gradFn = { name, inputs, backward };
@@ -328,7 +328,8 @@ export class Tensor {
     shape[a] = length;
     const layout: Layout = { shape, strides: [...this.layout.strides], offset: this.layout.offset + s * this.layout.strides[a]! };
     const inShape = this.shape;
-    return this.view_(layout, 'narrow', (g) => ix.padNarrow(g, inShape, a, s));
+    const out = new Tensor(this.storage, layout, this.backend);
+    return Tensor.record(out, 'narrow', [this], (g) => [new SliceGrad(inShape, a, s, g)]);
   }
 
   /** Python-style slice of one axis: [start, end) with negative indices from the end. */
@@ -344,6 +345,11 @@ export class Tensor {
   select(axis: number, index: number): Tensor {
     const a = normAxis(axis, this.ndim, 'select');
     return this.narrow(a, index, 1).squeeze(a);
+  }
+
+  /** A zero tensor of `shape` holding this tensor at [start, start + this.shape[axis]) of axis (narrow's adjoint). */
+  padTo(shape: readonly number[], axis: number, start: number): Tensor {
+    return ix.padNarrow(this, shape, axis, start);
   }
 
   /** A broadcast view to `shape` (-1 keeps a dim). Differentiable (the backward sums). */

@@ -65,3 +65,24 @@ forEachDevice('autograd engine', (device) => {
     assertClose(halves.slice(8), [Math.sin(2), Math.sin(0.02), Math.cos(2), Math.cos(0.02)], { atol: 1e-6 });
   });
 });
+
+forEachDevice('slice gradients', (device) => {
+  test('narrow/select gradients: disjoint, overlapping, mixed with dense ones, and under createGraph', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]], { device, requiresGrad: true });
+    // disjoint rows, an overlapping window, and a dense use of the whole tensor
+    const y = x.select(0, 0).sum().add(x.select(0, 3).mul(2).sum()).add(x.narrow(0, 1, 2).mul(3).sum()).add(x.narrow(0, 2, 2).sum()).add(x.mul(10).sum());
+    y.backward();
+    assert.deepEqual(x.grad!.toList(), [[11, 11, 11], [13, 13, 13], [14, 14, 14], [13, 13, 13]]);
+    // a step-by-step recurrence over rows (the case the lazy slice buffer exists for)
+    const z = tensor(Array.from({ length: 200 }, (_, i) => i % 7), { device, requiresGrad: true, shape: [200, 1] });
+    let acc = tensor([0], { device });
+    for (let t = 0; t < 200; t++) acc = acc.mul(0.5).add(z.select(0, t));
+    acc.sum().backward();
+    const g = z.grad!.toArray();
+    assertClose([g[199]!, g[198]!, g[0]!], [1, 0.5, 0.5 ** 199], { atol: 1e-12 });
+    const w = tensor([1, 2, 3], { device, requiresGrad: true });
+    w.narrow(0, 1, 2).square().sum().backward(undefined, { createGraph: true });
+    assert.deepEqual(Array.from(w.grad!.toArray()), [0, 4, 6]);
+    assert.equal(w.grad!.requiresGrad, true);
+  });
+});
