@@ -28,3 +28,4 @@ export * as transformer from './models/transformer/index.js';
 export * as word2vec from './models/word2vec/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export { architectures, type RunnableModel } from './models/auto.js';
+export * as elmo from './models/elmo/index.js';
