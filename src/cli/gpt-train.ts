@@ -2,7 +2,7 @@
 // GPT-2 folder with its tokenizer): data, model, AdamW, the schedule (step-based, or planned for a time
 // budget), the Trainer, then a full validation pass, the exported model, the loss plot and a sample.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { TesseraError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { JsonObject } from '../io/json.js';
@@ -86,7 +86,7 @@ export interface GptTrainIo {
 // of a time budget, kept for the final validation pass, export, sample and plot until evaluations have
 // measured how long the validation pass will take
 const RESERVE_MS = 20_000;
-const FIXED_RESERVE_MS = 6_000; // export, plot, sample
+const FIXED_RESERVE_MS = 8_000; // export, plot, sample, and the process around them
 const FIRST_PLAN_STEP = 30;
 
 function checkSettings(s: GptTrainSettings): void {
@@ -273,7 +273,7 @@ export async function trainGpt(settings: GptTrainSettings, opts: { resume?: bool
   }
   const firstStep = trainer.step;
   const params = model.numParameters();
-  print(`training a ${s.init ? `GPT-2 from ${s.init}` : 'character-level GPT'} on ${s.data}: ${params.toLocaleString('en-US')} parameters, vocabulary ${vocab}, ${train.length.toLocaleString('en-US')} training and ${val.length.toLocaleString('en-US')} validation tokens, on ${s.device}`);
+  print(`training a ${s.init ? `GPT-2 from ${s.init}` : 'character-level GPT'} on ${shortPath(s.data)}: ${params.toLocaleString('en-US')} parameters, vocabulary ${vocab}, ${train.length.toLocaleString('en-US')} training and ${val.length.toLocaleString('en-US')} validation tokens, on ${s.device}`);
   print(`  ${s.nLayer} layers, ${s.nHead} heads, width ${s.nEmbd}, context ${s.blockSize}; batch ${s.batchSize} x ${s.gradAccum}, lr ${s.lr} -> ${s.minLr}${budgetMs !== null ? `; ${formatDuration(budgetMs)} of training time` : `; ${s.maxSteps} steps`}`);
 
   let onSigint: (() => void) | null = null;
@@ -298,7 +298,7 @@ export async function trainGpt(settings: GptTrainSettings, opts: { resume?: bool
   model.savePretrained(modelDir);
   writeFileAtomic(join(modelDir, 'tokenizer.json'), tokenizerJson);
   const { writeLossCurves } = await import('../plot/loss-curve.js'); // loads the charting libraries only here
-  const plot = await writeLossCurves(join(runDir, 'metrics.jsonl'), join(runDir, 'loss'), { title: `${s.init ? 'GPT-2' : 'char GPT'} on ${s.data.split('/').pop()}` });
+  const plot = await writeLossCurves(join(runDir, 'metrics.jsonl'), join(runDir, 'loss'), { title: `${s.init ? 'GPT-2' : 'char GPT'} on ${join(basename(dirname(s.data)), basename(s.data))}` });
   model.eval();
   const prompt = s.init ? (model.config.bos_token_id !== null ? [model.config.bos_token_id] : tokenizer.encodeIds('\n')) : tokenizer.encodeIds('\n');
   const sample = s.sampleTokens > 0
@@ -329,6 +329,12 @@ export async function trainGpt(settings: GptTrainSettings, opts: { resume?: bool
   };
   writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
+}
+
+/** A path relative to the working folder when it lies inside it. */
+function shortPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
 }
 
 /** A summary as the lines the commands print. */
