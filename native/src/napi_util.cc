@@ -1,6 +1,7 @@
 // Node-API helpers: argument decoding, storage externals with finalizers, TesseraError construction.
 #include "napi_util.h"
 
+#include <atomic>
 #include <cstring>
 
 namespace tessera::napi {
@@ -26,13 +27,25 @@ InstanceData* instance(napi_env env) {
   return static_cast<InstanceData*>(data);
 }
 
-void finalizeBuffer(napi_env env, void* data, void*) {
+// Bytes freed by finalizers that V8 has not been told about yet. A finalizer runs inside a garbage
+// collection, where adjusting V8's external-memory count is not safe, so the next wrap or release on the
+// JS thread reports them (V8 only needs the count to decide when to collect next).
+std::atomic<int64_t> unreportedFreed{0};
+
+// A basic finalizer: it runs during the GC that found the external dead (see napi_util.h) and touches no JS.
+void finalizeBuffer(node_api_basic_env, void* data, void*) {
   auto* b = static_cast<Buffer*>(data);
   const int64_t bytes = b->released ? 0 : static_cast<int64_t>(b->bytes);
   freeBufferData(b);
   delete b;
+  if (bytes) unreportedFreed.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+// Reports this change plus what finalizers freed since the last report.
+void adjustExternal(napi_env env, int64_t change) {
+  change -= unreportedFreed.exchange(0, std::memory_order_relaxed);
   int64_t ignored;
-  if (bytes) napi_adjust_external_memory(env, -bytes, &ignored);
+  if (change) napi_adjust_external_memory(env, change, &ignored);
 }
 
 }  // namespace
@@ -141,9 +154,15 @@ napi_value wrap(napi_env env, Buffer* b) {
     throw OpError("native cpu backend: could not wrap a storage");
   }
   napi_type_tag_object(env, v, &kBufferTag);
-  int64_t ignored;
-  if (b->bytes) napi_adjust_external_memory(env, static_cast<int64_t>(b->bytes), &ignored);
+  adjustExternal(env, static_cast<int64_t>(b->bytes));
   return v;
+}
+
+void releaseBuffer(napi_env env, Buffer* b) {
+  if (b->released) return;
+  const int64_t bytes = static_cast<int64_t>(b->bytes);
+  freeBufferData(b);
+  adjustExternal(env, -bytes);
 }
 
 napi_value makeNumber(napi_env env, double v) {

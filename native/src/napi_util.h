@@ -1,7 +1,10 @@
 // Thin helpers over the Node-API C interface: reading call arguments (storages, numbers, layouts),
 // wrapping new storages in externals, and turning OpError into the library's TesseraError.
 #pragma once
-#define NAPI_VERSION 8
+// The experimental Node-API version makes Node run "basic" finalizers (node_api_basic_finalize, which may
+// not touch JS) inside the garbage collection that found the object dead, instead of in a later turn of the
+// event loop. Storages are freed by such finalizers, so a synchronous loop gets its memory back from GC.
+#define NAPI_EXPERIMENTAL
 #include <node_api.h>
 
 #include <cstdint>
@@ -45,6 +48,8 @@ class CallArgs {
 
 /** A JS external that owns the buffer (freed by its finalizer or by release). */
 napi_value wrap(napi_env env, Buffer* b);
+/** Frees a storage's data now (release) and tells V8 its bytes are gone. */
+void releaseBuffer(napi_env env, Buffer* b);
 napi_value makeNumber(napi_env env, double v);
 napi_value makeObject(napi_env env);
 void setProp(napi_env env, napi_value obj, const char* key, napi_value v);

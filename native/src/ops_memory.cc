@@ -156,13 +156,7 @@ TESSERA_FN(copyInto) {
 }
 
 TESSERA_FN(release) {
-  Buffer* b = a.buffer(0);
-  if (!b->released) {
-    const int64_t bytes = static_cast<int64_t>(b->bytes);
-    freeBufferData(b);
-    int64_t ignored;
-    if (bytes) napi_adjust_external_memory(a.env, -bytes, &ignored);
-  }
+  napi::releaseBuffer(a.env, a.buffer(0));
   return napi::undefinedValue(a.env);
 }
 
