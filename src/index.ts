@@ -29,3 +29,4 @@ export * as word2vec from './models/word2vec/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export { architectures, type RunnableModel } from './models/auto.js';
 export * as elmo from './models/elmo/index.js';
+export { withAutocast, withoutAutocast, autocastDType, type AutocastDType } from './tensor/autocast.js';

@@ -1,11 +1,12 @@
 // Runs one test body on every device present: cpu-js always, cpu and cuda when their backends load.
 import { describe } from 'node:test';
-import { isDeviceAvailable } from '../../src/index.js';
+import { getBackend, isDeviceAvailable } from '../../src/index.js';
 
 /** Devices available in this process, in a fixed order. */
 export function availableDevices(): string[] {
   const wanted = process.env.TESSERA_TEST_DEVICES?.split(',') ?? ['cpu-js', 'cpu', 'cuda'];
-  return wanted.filter((d) => isDeviceAvailable(d));
+  // the name each backend reports ('cuda' is 'cuda:0'), so tests can compare it with tensor.device
+  return wanted.filter((d) => isDeviceAvailable(d)).map((d) => getBackend(d).device);
 }
 
 /** describe(`${name} [device]`, ...) once per available device. */

@@ -72,7 +72,7 @@ forEachDevice('Transformer decoding', (device) => {
       const greedy = greedySearch(m, src, { maxNewTokens: 10, eosTokenId });
       const beam1 = beamSearch(m, src, { maxNewTokens: 10, eosTokenId, numBeams: 1 });
       assert.deepEqual(beam1.sequences.toList(), greedy.sequences.toList());
-      assertClose(beam1.scores, greedy.scores, { atol: 1e-9 });
+      assertClose(beam1.scores, greedy.scores, { atol: 1e-5 });
     }
   });
 
@@ -86,7 +86,7 @@ forEachDevice('Transformer decoding', (device) => {
       for (const src of sources) {
         const g = m.search(src, { maxNewTokens: 7, eosTokenId: eos });
         const b = m.search(src, { maxNewTokens: 7, eosTokenId: eos, numBeams: 4 });
-        assert.ok(b.scores[0]! >= g.scores[0]! - 1e-9, `beam ${b.scores[0]} < greedy ${g.scores[0]}`);
+        assert.ok(b.scores[0]! >= g.scores[0]! - 1e-5, `beam ${b.scores[0]} < greedy ${g.scores[0]}`);
         if (b.scores[0]! > g.scores[0]! + 1e-6) better++;
         const row = (b.sequences.toList() as number[][])[0]!;
         if (row.includes(eos)) finished++;
