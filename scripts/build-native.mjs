@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Builds the native cpu addon (native/ -> build/native/tessera_native.node) with CMake, or with the C++
-// compiler directly when CMake is absent. Run by `npm install`; a failed build never fails the install: it
+// compiler directly when CMake is absent; where nvcc and the CUDA libraries are found it also builds the
+// cuda backend (build/native/tessera_cuda.node) with CMake. Run by `npm install`; a failed build never fails the install: it
 // writes build/native/status.json with the reason, and Tessera warns once at load time and runs on cpu-js.
 //   node scripts/build-native.mjs [--strict]   (--strict: exit 1 when the build fails)
-// Environment: TESSERA_SKIP_NATIVE=1 skips the build; TESSERA_NODE_INCLUDE=<dir with node_api.h>; CXX.
+// Environment: TESSERA_SKIP_NATIVE=1 skips the build; TESSERA_SKIP_CUDA=1 skips the cuda part;
+// TESSERA_NODE_INCLUDE=<dir with node_api.h>; CXX.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { cpus, homedir } from 'node:os';
@@ -101,6 +103,26 @@ async function buildWithCompiler(include) {
   return link.ok ? { ok: true } : { ok: false, reason: `link failed: ${firstError(link.out)}` };
 }
 
+/** The cuda module, where nvcc is on PATH and CMake finds the CUDA toolkit with cuBLASLt. */
+function buildCuda(include) {
+  if (process.env.TESSERA_SKIP_CUDA) return { ok: false, skipped: true, reason: 'TESSERA_SKIP_CUDA is set' };
+  if (!has('nvcc')) return { ok: false, skipped: true, reason: 'nvcc not found' };
+  if (!has('cmake')) return { ok: false, reason: 'the cuda backend needs CMake' };
+  const buildDir = join(root, 'build', 'cuda-cmake');
+  const gen = has('ninja') ? ['-G', 'Ninja'] : [];
+  const conf = run('cmake', ['-S', 'native', '-B', buildDir, ...gen, '-DCMAKE_BUILD_TYPE=Release', '-DTESSERA_CUDA=ON',
+    `-DNODE_INCLUDE_DIR=${include}`, `-DTESSERA_OUTPUT_DIR=${outDir}`]);
+  if (!conf.ok) {
+    // CMake prints the message on the lines after "CMake Error at ...:"
+    const lines = conf.out.split('\n').map((l) => l.trim());
+    const at = lines.findIndex((l) => l.startsWith('CMake Error'));
+    const why = at >= 0 ? lines.slice(at + 1).filter(Boolean).slice(0, 2).join(' ') : firstError(conf.out);
+    return { ok: false, reason: `cmake configure failed: ${why}` };
+  }
+  const b = run('cmake', ['--build', buildDir, '--parallel', jobs, '--target', 'tessera_cuda']);
+  return b.ok ? { ok: true } : { ok: false, reason: `compile failed: ${firstError(b.out)}` };
+}
+
 async function main() {
   if (process.env.TESSERA_SKIP_NATIVE) {
     writeStatus(false, 'build skipped (TESSERA_SKIP_NATIVE is set)', 'none');
@@ -125,6 +147,9 @@ async function main() {
   writeStatus(result.ok, result.ok ? '' : result.reason, method);
   if (result.ok) {
     console.log(`tessera: native cpu backend built (${method}) -> build/native/tessera_native.node`);
+    const cuda = buildCuda(include);
+    if (cuda.ok) console.log('tessera: cuda backend built -> build/native/tessera_cuda.node');
+    else if (!cuda.skipped) console.warn(`tessera: cuda backend not built: ${cuda.reason}. Tessera will run on the CPU backends.`);
     return 0;
   }
   console.warn(`tessera: native cpu backend not built: ${result.reason}. Tessera will run on cpu-js.`);
