@@ -30,3 +30,6 @@ export * as tokenizers from './tokenizers/index.js';
 export { architectures, type RunnableModel } from './models/auto.js';
 export * as elmo from './models/elmo/index.js';
 export { withAutocast, withoutAutocast, autocastDType, type AutocastDType } from './tensor/autocast.js';
+export * as train from './train/index.js';
+export * as data from './data/index.js';
+export * as plot from './plot/index.js';
