@@ -65,7 +65,7 @@ TESSERA_FN(attention) {
   const VecOps& vo = vecOps();
   // causal: blocks of query rows only compute the keys their last row can see (about half the work)
   const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1);
-  parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
+  parallelForDynamic(B * H, 1, [&](int64_t t0, int64_t t1, int) {
     thread_local AlignedBuffer scratch;
     float* pd = scratch.get<float>(Tq * Tk);
     for (int64_t bh = t0; bh < t1; bh++) {
@@ -151,7 +151,7 @@ TESSERA_FN(attentionBackward) {
   const int64_t shift = Tk - Tq;
   // causal: query blocks stop at the last key they see, key blocks start at the first query that sees them
   const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1), CB = causal ? 64 : std::max<int64_t>(Tk, 1);
-  parallelFor(B * H, 1, [&](int64_t t0, int64_t t1, int) {
+  parallelForDynamic(B * H, 1, [&](int64_t t0, int64_t t1, int) {
     thread_local AlignedBuffer scratchA, scratchB;
     float* dp = scratchA.get<float>(Tq * Tk);
     float* pk = scratchB.get<float>(Tq * Tk);

@@ -35,11 +35,14 @@ inline int64_t roundUp(int64_t a, int64_t b) { return ceilDiv(a, b) * b; }
 
 // A block rows [i0, i0+mc) x K [p0, p0+kc) into MR-row micro-panels, k-major, zero-padded rows.
 void packA(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr, float* ap) {
+  const PackRowsFn packRows = gemmKernel().mr == mr ? gemmKernel().packRows : nullptr;
   for (int64_t ip = 0; ip < mc; ip += mr) {
     const int64_t rows = std::min<int64_t>(mr, mc - ip);
     float* dst = ap + ip * kc;
     const float* base = g.a + (i0 + ip) * g.rsa + p0 * g.csa;
-    if (g.rsa == 1 && rows == mr) {
+    if (packRows && g.csa == 1 && rows == mr) {
+      packRows(base, g.rsa, kc, dst);
+    } else if (g.rsa == 1 && rows == mr) {
       for (int64_t k = 0; k < kc; k++) std::memcpy(dst + k * mr, base + k * g.csa, sizeof(float) * mr);
     } else if (g.csa == 1) {
       for (int64_t i = 0; i < rows; i++) {
@@ -127,6 +130,77 @@ bool smallRows(const GemmArgs& g, int64_t ldc, int threads) {
 
 }  // namespace
 
+namespace {
+
+// Most model GEMMs (x @ W^T with W up to a few MB) take this path: all of B is packed once (one parallel
+// region), then one parallel region over row blocks, each running the whole K loop on its rows, so C's row
+// block stays in L2 from one K block to the next and a GEMM costs two fork-joins whatever K is. Row blocks
+// are claimed dynamically: a thread the OS parks delays only the block it holds.
+constexpr int64_t kWholeBMax = 4 << 20;  // floats of packed B (16 MB)
+
+void sgemmWholeB(const GemmArgs& g, int64_t ldc, int threads, const MicroKernel& mk) {
+  const int64_t M = g.M, N = g.N, K = g.K;
+  const int MR = mk.mr, NR = mk.nr;
+  const int64_t KC = mk.kc;
+  const int64_t npan = ceilDiv(N, NR), Npad = npan * NR;
+  const int64_t kblocks = ceilDiv(K, KC);
+  float* bp = tlsB.get<float>(K * Npad);
+  // block pc of K starts at bp + pc * Npad (the blocks before it hold pc rows of Npad values)
+  auto pack = [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t kb = t / npan, p = t % npan;
+      const int64_t pc = kb * KC, kc = std::min(KC, K - pc);
+      packB(g, pc, kc, 0, N, NR, p, p + 1, bp + pc * Npad);
+    }
+  };
+  if (threads > 1 && K * Npad >= 64 * 1024) parallelForDynamic(kblocks * npan, 4, pack);
+  else pack(0, kblocks * npan, 0);
+
+  // row blocks: a multiple of MR, at least 4 per thread when M allows (dynamic balance), at most mc rows
+  int64_t nblk = ceilDiv(M, mk.mc);
+  if (threads > 1) nblk = std::max<int64_t>(nblk, std::min<int64_t>(4 * threads, ceilDiv(M, 4 * MR)));
+  const int64_t MC = roundUp(ceilDiv(M, nblk), MR);
+  const int64_t icBlocks = ceilDiv(M, MC);
+  int64_t groups = 1;  // few row blocks: split the B panels between threads too
+  if (threads > 1 && icBlocks < 2 * threads) groups = std::min<int64_t>(npan, ceilDiv(2 * threads, icBlocks));
+  auto work = [&](int64_t tb, int64_t te, int) {
+    float* ap = tlsA.get<float>(MC * KC);
+    alignas(64) float tmp[32 * 64];
+    for (int64_t t = tb; t < te; t++) {
+      const int64_t icb = t / groups, grp = t % groups;
+      const int64_t ic = icb * MC, mc = std::min(MC, M - ic);
+      const int64_t p0 = npan * grp / groups, p1 = npan * (grp + 1) / groups;
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = std::min(KC, K - pc);
+        const bool first = pc == 0, last = pc + kc == K;
+        packA(g, ic, mc, pc, kc, MR, ap);
+        const float* bblock = bp + pc * Npad;
+        for (int64_t p = p0; p < p1; p++) {
+          const int64_t jr = p * NR, nr = std::min<int64_t>(NR, N - jr);
+          const float* bpan = bblock + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t mr = std::min<int64_t>(MR, mc - ir);
+            float* cTile = g.c + (ic + ir) * ldc + jr;
+            if (mr == MR && nr == NR) {
+              mk.run(kc, ap + ir * kc, bpan, cTile, ldc, !first);
+            } else {
+              mk.run(kc, ap + ir * kc, bpan, tmp, NR, false);
+              for (int64_t i = 0; i < mr; i++)
+                for (int64_t j = 0; j < nr; j++)
+                  cTile[i * ldc + j] = first ? tmp[i * NR + j] : cTile[i * ldc + j] + tmp[i * NR + j];
+            }
+            if (last) applyEpilogue(cTile, mr, nr, ldc, g.bias ? g.bias + jr : nullptr, g.act);
+          }
+        }
+      }
+    }
+  };
+  if (threads > 1) parallelForDynamic(icBlocks * groups, 1, work);
+  else work(0, icBlocks * groups, 0);
+}
+
+}  // namespace
+
 void sgemm(const GemmArgs& g, int threads) {
   const int64_t M = g.M, N = g.N, K = g.K, ldc = g.ldc ? g.ldc : g.N;
   if (M <= 0 || N <= 0) return;
@@ -141,6 +215,10 @@ void sgemm(const GemmArgs& g, int threads) {
   threads = std::max(1, std::min(threads, numThreads()));
   // small problems are not worth waking threads for
   if (static_cast<double>(M) * N * K < 160.0 * 160 * 160) threads = 1;
+  if (K * roundUp(N, NR) <= kWholeBMax) {
+    sgemmWholeB(g, ldc, threads, mk);
+    return;
+  }
 
   // Row blocks of equal size (a multiple of MR), their count a multiple of the thread count when M allows.
   int64_t nblk = ceilDiv(M, mk.mc);

@@ -12,12 +12,15 @@ enum class Act { None = 0, Relu = 1, Gelu = 2, GeluTanh = 3 };
  * B micro-panel (kc x NR, k-major): C = (accumulate ? C : 0) + Ap^T Bp, C at row stride ldc.
  */
 using MicroKernelFn = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, bool accumulate);
+/** Packs a full MR-row micro-panel of a row-major A (rows `rsa` apart, unit column stride): dst[k * MR + i]. */
+using PackRowsFn = void (*)(const float* a, int64_t rsa, int64_t kc, float* dst);
 
 struct MicroKernel {
   const char* name;
   int mr, nr;          // register tile
   int kc, mc, nc;      // cache blocks: kc x nr of B in L1, mc x kc of A in L2, kc x nc of B in L3
   MicroKernelFn run;
+  PackRowsFn packRows = nullptr;  // SIMD packing of row-major A panels, when the ISA has one
 };
 
 const MicroKernel& gemmKernelAvx512();

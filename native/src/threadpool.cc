@@ -157,4 +157,23 @@ void parallelFor(int64_t n, int64_t grain, const RangeFn& fn) {
   });
 }
 
+void parallelForDynamic(int64_t n, int64_t chunk, const RangeFn& fn) {
+  if (n <= 0) return;
+  if (chunk < 1) chunk = 1;
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const int threads = static_cast<int>(std::min<int64_t>(numThreads(), chunks));
+  if (threads <= 1 || insideParallel) {
+    fn(0, n, 0);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  getPool().run(threads, [&](int t) {
+    for (;;) {
+      const int64_t b = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (b >= n) return;
+      fn(b, std::min(n, b + chunk), t);
+    }
+  });
+}
+
 }  // namespace tessera
