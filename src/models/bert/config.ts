@@ -4,7 +4,7 @@ import { TesseraError } from '../../errors.js';
 import type { JsonObject } from '../../io/json.js';
 import { activation } from '../../nn/layers/feed-forward.js';
 import { zeros } from '../../tensor/creation.js';
-import { ConfigReader, type ProblemType } from './hf-config.js';
+import { ConfigReader, type ProblemType } from '../hf-config.js';
 
 /** BertConfig as config.json holds it (snake_case keys are data). Unknown keys are kept and written back. */
 export interface BertConfig extends JsonObject {

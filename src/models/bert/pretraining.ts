@@ -8,7 +8,7 @@ import { crossEntropy } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertConfig } from './config.js';
 import { BertLMPredictionHead } from './lm-head.js';
-import { checkClasses } from './losses.js';
+import { checkClasses } from '../classification-loss.js';
 import { BertModel, type BertInputs, type OutputOptions } from './model.js';
 import { BertPreTrainedModel, type ModelOptions } from './pretrained.js';
 

@@ -5,7 +5,7 @@ import type { JsonObject } from '../../io/json.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { crossEntropy } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { numLabelsOf } from './hf-config.js';
+import { numLabelsOf } from '../hf-config.js';
 import { BertModel, type BertInputs, type OutputOptions } from './model.js';
 import { BertPreTrainedModel, type ModelOptions } from './pretrained.js';
 

@@ -1,14 +1,13 @@
 // BERT models behind the uniform run interface (inputs, labels and outputs by their Hugging Face names), and
 // which BERT class a checkpoint holds when config.json does not say.
-import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
-import { isFloat } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { collectOutputs, evalLoader, integerLabels } from '../run-outputs.js';
 import type { ArchitectureLoader, RunnableModel, RunOptions } from '../auto.js';
 import { BertForSequenceClassification, BertForTokenClassification } from './classification.js';
 import { BertModel, type BertInputs } from './model.js';
 import { BertForMaskedLM, BertForNextSentencePrediction, BertForPreTraining } from './pretraining.js';
-import type { BertModelClass, BertPreTrainedModel } from './pretrained.js';
+import type { BertPreTrainedModel } from './pretrained.js';
 import { BertForQuestionAnswering } from './question-answering.js';
 
 const INPUTS = { required: ['input_ids'], optional: ['attention_mask', 'token_type_ids', 'position_ids'] } as const;
@@ -22,21 +21,7 @@ function bertInputs(inputs: Record<string, Tensor>): BertInputs {
   };
 }
 
-/** Class ids and positions as int64 (JSON labels arrive as int64 when integral, float32 otherwise). */
-function ids(t: Tensor | undefined, name: string): Tensor | null {
-  if (!t) return null;
-  if (isFloat(t.dtype)) throw new TesseraError(`${name} must hold integers, got fractional values`);
-  return t.dtype === 'int64' || t.dtype === 'int32' ? t : t.to('int64');
-}
 
-/** The collected outputs: main ones, then hidden_states.N, attentions.N, loss. */
-function collect(main: [string, Tensor][], out: { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor }): Map<string, Tensor> {
-  const m = new Map<string, Tensor>(main);
-  out.hiddenStates?.forEach((h, i) => m.set(`hidden_states.${i}`, h));
-  out.attentions?.forEach((a, i) => m.set(`attentions.${i}`, a));
-  if (out.loss) m.set('loss', out.loss.reshape([1]));
-  return m;
-}
 
 /**
  * Labels for sequence classification from untyped (JSON) data, by config.problem_type or else HF's rule
@@ -46,7 +31,7 @@ function collect(main: [string, Tensor][], out: { hiddenStates?: Tensor[]; atten
 function sequenceLabels(model: BertForSequenceClassification, labels: Tensor): Tensor {
   const problem = model.config.problem_type
     ?? (model.numLabels === 1 ? 'regression' : labels.ndim === 2 && labels.dim(1) === model.numLabels && model.numLabels > 1 ? 'multi_label_classification' : 'single_label_classification');
-  return problem === 'single_label_classification' ? ids(labels, 'labels')! : labels.to('float32');
+  return problem === 'single_label_classification' ? integerLabels(labels, 'labels')! : labels.to('float32');
 }
 
 function runnable(model: BertPreTrainedModel, labelNames: readonly string[], run: (inputs: BertInputs, opts: RunOptions, labels: Record<string, Tensor>) => Map<string, Tensor>): RunnableModel {
@@ -61,45 +46,38 @@ function runnable(model: BertPreTrainedModel, labelNames: readonly string[], run
   };
 }
 
-function load<M extends BertPreTrainedModel>(cls: BertModelClass<M> & { fromPretrained(dir: string, o: { device?: string }): BertPreTrainedModel }, wrap: (m: M) => RunnableModel): ArchitectureLoader {
-  return (dir, opts) => {
-    const m = cls.fromPretrained(dir, opts) as M;
-    m.eval();
-    return wrap(m);
-  };
-}
 
 /** The BERT entries of the architecture registry. */
 export const bertArchitectures: Record<string, ArchitectureLoader> = {
-  BertModel: load(BertModel, (m) => runnable(m, [], (inputs, opts) => {
+  BertModel: evalLoader((d, o) => BertModel.fromPretrained(d, o), (m) => runnable(m, [], (inputs, opts) => {
     const out = m.forward(inputs, opts);
     const main: [string, Tensor][] = [['last_hidden_state', out.lastHiddenState]];
     if (out.poolerOutput) main.push(['pooler_output', out.poolerOutput]);
-    return collect(main, out);
+    return collectOutputs(main, out);
   })),
-  BertForPreTraining: load(BertForPreTraining, (m) => runnable(m, ['labels', 'mlm_labels', 'next_sentence_label'], (inputs, opts, l) => {
-    const out = m.forward(inputs, { ...opts, labels: ids(l.labels ?? l.mlm_labels, 'labels'), nextSentenceLabel: ids(l.next_sentence_label, 'next_sentence_label') });
-    return collect([['prediction_logits', out.predictionLogits], ['seq_relationship_logits', out.seqRelationshipLogits]], out);
+  BertForPreTraining: evalLoader((d, o) => BertForPreTraining.fromPretrained(d, o), (m) => runnable(m, ['labels', 'mlm_labels', 'next_sentence_label'], (inputs, opts, l) => {
+    const out = m.forward(inputs, { ...opts, labels: integerLabels(l.labels ?? l.mlm_labels, 'labels'), nextSentenceLabel: integerLabels(l.next_sentence_label, 'next_sentence_label') });
+    return collectOutputs([['prediction_logits', out.predictionLogits], ['seq_relationship_logits', out.seqRelationshipLogits]], out);
   })),
-  BertForMaskedLM: load(BertForMaskedLM, (m) => runnable(m, ['labels'], (inputs, opts, l) => {
-    const out = m.forward(inputs, { ...opts, labels: ids(l.labels, 'labels') });
-    return collect([['logits', out.logits]], out);
+  BertForMaskedLM: evalLoader((d, o) => BertForMaskedLM.fromPretrained(d, o), (m) => runnable(m, ['labels'], (inputs, opts, l) => {
+    const out = m.forward(inputs, { ...opts, labels: integerLabels(l.labels, 'labels') });
+    return collectOutputs([['logits', out.logits]], out);
   })),
-  BertForNextSentencePrediction: load(BertForNextSentencePrediction, (m) => runnable(m, ['labels'], (inputs, opts, l) => {
-    const out = m.forward(inputs, { ...opts, labels: ids(l.labels, 'labels') });
-    return collect([['logits', out.logits]], out);
+  BertForNextSentencePrediction: evalLoader((d, o) => BertForNextSentencePrediction.fromPretrained(d, o), (m) => runnable(m, ['labels'], (inputs, opts, l) => {
+    const out = m.forward(inputs, { ...opts, labels: integerLabels(l.labels, 'labels') });
+    return collectOutputs([['logits', out.logits]], out);
   })),
-  BertForSequenceClassification: load(BertForSequenceClassification, (m) => runnable(m, ['labels'], (inputs, opts, l) => {
+  BertForSequenceClassification: evalLoader((d, o) => BertForSequenceClassification.fromPretrained(d, o), (m) => runnable(m, ['labels'], (inputs, opts, l) => {
     const out = m.forward(inputs, { ...opts, labels: l.labels ? sequenceLabels(m, l.labels) : null });
-    return collect([['logits', out.logits]], out);
+    return collectOutputs([['logits', out.logits]], out);
   })),
-  BertForTokenClassification: load(BertForTokenClassification, (m) => runnable(m, ['labels'], (inputs, opts, l) => {
-    const out = m.forward(inputs, { ...opts, labels: ids(l.labels, 'labels') });
-    return collect([['logits', out.logits]], out);
+  BertForTokenClassification: evalLoader((d, o) => BertForTokenClassification.fromPretrained(d, o), (m) => runnable(m, ['labels'], (inputs, opts, l) => {
+    const out = m.forward(inputs, { ...opts, labels: integerLabels(l.labels, 'labels') });
+    return collectOutputs([['logits', out.logits]], out);
   })),
-  BertForQuestionAnswering: load(BertForQuestionAnswering, (m) => runnable(m, ['start_positions', 'end_positions'], (inputs, opts, l) => {
-    const out = m.forward(inputs, { ...opts, startPositions: ids(l.start_positions, 'start_positions'), endPositions: ids(l.end_positions, 'end_positions') });
-    return collect([['start_logits', out.startLogits], ['end_logits', out.endLogits]], out);
+  BertForQuestionAnswering: evalLoader((d, o) => BertForQuestionAnswering.fromPretrained(d, o), (m) => runnable(m, ['start_positions', 'end_positions'], (inputs, opts, l) => {
+    const out = m.forward(inputs, { ...opts, startPositions: integerLabels(l.start_positions, 'start_positions'), endPositions: integerLabels(l.end_positions, 'end_positions') });
+    return collectOutputs([['start_logits', out.startLogits], ['end_logits', out.endLogits]], out);
   })),
 };
 

@@ -1,9 +1,8 @@
 // GPT-2 models behind the uniform run interface of the architecture registry (inputs, labels and outputs by
 // their Hugging Face names), and which GPT-2 class a checkpoint holds when config.json does not say.
-import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
-import { isFloat } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { collectOutputs, integerLabels } from '../run-outputs.js';
 import type { ArchitectureLoader, RunnableModel } from '../auto.js';
 import { GPT2LMHeadModel } from './lm-head.js';
 import { GPT2Model, type GPT2ForwardOptions } from './model.js';
@@ -14,19 +13,7 @@ function gpt2Inputs(inputs: Record<string, Tensor>): GPT2ForwardOptions {
   return { attentionMask: inputs.attention_mask ?? null, positionIds: inputs.position_ids ?? null, tokenTypeIds: inputs.token_type_ids ?? null };
 }
 
-function labelIds(t: Tensor | undefined): Tensor | null {
-  if (!t) return null;
-  if (isFloat(t.dtype)) throw new TesseraError('labels must hold integer token ids, got fractional values');
-  return t.dtype === 'int64' || t.dtype === 'int32' ? t : t.to('int64');
-}
 
-function collect(main: [string, Tensor][], out: { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor }): Map<string, Tensor> {
-  const m = new Map<string, Tensor>(main);
-  out.hiddenStates?.forEach((h, i) => m.set(`hidden_states.${i}`, h));
-  out.attentions?.forEach((a, i) => m.set(`attentions.${i}`, a));
-  if (out.loss) m.set('loss', out.loss.reshape([1]));
-  return m;
-}
 
 /** The GPT-2 entries of the architecture registry. */
 export const gpt2Architectures: Record<string, ArchitectureLoader> = {
@@ -36,9 +23,9 @@ export const gpt2Architectures: Record<string, ArchitectureLoader> = {
       architecture: 'GPT2LMHeadModel', module: m, inputNames: INPUTS, labelNames: ['labels'],
       forward: (inputs, o = {}) => noGrad(() => {
         const out = m.forward(inputs.input_ids!, {
-          ...gpt2Inputs(inputs), labels: labelIds(o.labels?.labels), outputHiddenStates: o.outputHiddenStates, outputAttentions: o.outputAttentions,
+          ...gpt2Inputs(inputs), labels: integerLabels(o.labels?.labels, 'labels'), outputHiddenStates: o.outputHiddenStates, outputAttentions: o.outputAttentions,
         });
-        return collect([['logits', out.logits]], out);
+        return collectOutputs([['logits', out.logits]], out);
       }),
     };
   },
@@ -48,7 +35,7 @@ export const gpt2Architectures: Record<string, ArchitectureLoader> = {
       architecture: 'GPT2Model', module: m, inputNames: INPUTS, labelNames: [],
       forward: (inputs, o = {}) => noGrad(() => {
         const out = m.forward(inputs.input_ids!, { ...gpt2Inputs(inputs), outputHiddenStates: o.outputHiddenStates, outputAttentions: o.outputAttentions });
-        return collect([['last_hidden_state', out.lastHiddenState]], out);
+        return collectOutputs([['last_hidden_state', out.lastHiddenState]], out);
       }),
     };
   },

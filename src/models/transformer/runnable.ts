@@ -1,10 +1,9 @@
 // MarianMTModel / MarianModel checkpoints behind the architecture registry's run interface, outputs under
 // transformers' Seq2Seq names (encoder_last_hidden_state, {encoder,decoder}_hidden_states.N,
 // {encoder,decoder}_attentions.N, cross_attentions.N); and which class a checkpoint holds when config.json is silent.
-import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
-import { isFloat } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { integerLabels } from '../run-outputs.js';
 import type { ArchitectureLoader, RunnableModel } from '../auto.js';
 import { TransformerModel, type TransformerForwardOptions, type TransformerModelOutput } from './model.js';
 import { TransformerMTModel } from './mt-model.js';
@@ -19,11 +18,6 @@ function seq2seqInputs(inputs: Record<string, Tensor>): TransformerForwardOption
   };
 }
 
-function labelIds(t: Tensor | undefined): Tensor | null {
-  if (!t) return null;
-  if (isFloat(t.dtype)) throw new TesseraError('labels must hold integer token ids, got fractional values');
-  return t.dtype === 'int64' || t.dtype === 'int32' ? t : t.to('int64');
-}
 
 function collect(main: [string, Tensor][], out: Omit<TransformerModelOutput, 'lastHiddenState'> & { loss?: Tensor }): Map<string, Tensor> {
   const m = new Map<string, Tensor>(main);
@@ -45,7 +39,7 @@ export const transformerArchitectures: Record<string, ArchitectureLoader> = {
       architecture: 'MarianMTModel', module: m, inputNames: INPUTS, labelNames: ['labels'],
       forward: (inputs, o = {}) => noGrad(() => {
         const out = m.forward(inputs.input_ids!, {
-          ...seq2seqInputs(inputs), labels: labelIds(o.labels?.labels), outputHiddenStates: o.outputHiddenStates, outputAttentions: o.outputAttentions,
+          ...seq2seqInputs(inputs), labels: integerLabels(o.labels?.labels, 'labels'), outputHiddenStates: o.outputHiddenStates, outputAttentions: o.outputAttentions,
         });
         return collect([['logits', out.logits]], out);
       }),

@@ -3,8 +3,8 @@
 import type { JsonObject } from '../../io/json.js';
 import { Linear } from '../../nn/layers/linear.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { numLabelsOf } from '../bert/hf-config.js';
-import { sequenceClassificationLoss } from '../bert/losses.js';
+import { numLabelsOf } from '../hf-config.js';
+import { sequenceClassificationLoss } from '../classification-loss.js';
 import { ViTModel, type ViTInputs, type ViTOutputOptions } from './model.js';
 import { ViTPreTrainedModel, type ModelOptions } from './pretrained.js';
 

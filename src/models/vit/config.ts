@@ -3,7 +3,7 @@
 import { TesseraError } from '../../errors.js';
 import type { JsonObject, JsonValue } from '../../io/json.js';
 import { checkActivation } from '../bert/config.js';
-import { ConfigReader, type ProblemType } from '../bert/hf-config.js';
+import { ConfigReader, type ProblemType } from '../hf-config.js';
 
 /** ViTConfig as config.json holds it (snake_case keys are data). Unknown keys are kept and written back. */
 export interface ViTConfig extends JsonObject {

@@ -4,20 +4,14 @@ import { noGrad } from '../../autograd/engine.js';
 import { TesseraError } from '../../errors.js';
 import { isFloat } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { collectOutputs, evalLoader } from '../run-outputs.js';
 import type { ArchitectureLoader, RunnableModel, RunOptions } from '../auto.js';
 import { ViTForImageClassification } from './classification.js';
 import { ViTModel, type ViTInputs } from './model.js';
-import type { ViTModelClass, ViTPreTrainedModel } from './pretrained.js';
+import type { ViTPreTrainedModel } from './pretrained.js';
 
 const INPUTS = { required: ['pixel_values'], optional: [] } as const;
 
-function collect(main: [string, Tensor][], out: { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor }): Map<string, Tensor> {
-  const m = new Map<string, Tensor>(main);
-  out.hiddenStates?.forEach((h, i) => m.set(`hidden_states.${i}`, h));
-  out.attentions?.forEach((a, i) => m.set(`attentions.${i}`, a));
-  if (out.loss) m.set('loss', out.loss.reshape([1]));
-  return m;
-}
 
 /**
  * Labels from untyped (JSON) data, by config.problem_type or else HF's rule with the shape standing in for the
@@ -44,25 +38,18 @@ function runnable(model: ViTPreTrainedModel, labelNames: readonly string[], run:
   };
 }
 
-function load<M extends ViTPreTrainedModel>(cls: ViTModelClass<M> & { fromPretrained(dir: string, o: { device?: string }): ViTPreTrainedModel }, wrap: (m: M) => RunnableModel): ArchitectureLoader {
-  return (dir, opts) => {
-    const m = cls.fromPretrained(dir, opts) as M;
-    m.eval();
-    return wrap(m);
-  };
-}
 
 /** The ViT entries of the architecture registry. */
 export const vitArchitectures: Record<string, ArchitectureLoader> = {
-  ViTModel: load(ViTModel, (m) => runnable(m, [], (inputs, opts) => {
+  ViTModel: evalLoader((d, o) => ViTModel.fromPretrained(d, o), (m) => runnable(m, [], (inputs, opts) => {
     const out = m.forward(inputs, opts);
     const main: [string, Tensor][] = [['last_hidden_state', out.lastHiddenState]];
     if (out.poolerOutput) main.push(['pooler_output', out.poolerOutput]);
-    return collect(main, out);
+    return collectOutputs(main, out);
   })),
-  ViTForImageClassification: load(ViTForImageClassification, (m) => runnable(m, ['labels'], (inputs, opts, l) => {
+  ViTForImageClassification: evalLoader((d, o) => ViTForImageClassification.fromPretrained(d, o), (m) => runnable(m, ['labels'], (inputs, opts, l) => {
     const out = m.forward(inputs, { ...opts, labels: l.labels ? imageLabels(m, l.labels) : null });
-    return collect([['logits', out.logits]], out);
+    return collectOutputs([['logits', out.logits]], out);
   })),
 };
 

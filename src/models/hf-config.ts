@@ -1,7 +1,7 @@
 // Reading Hugging Face config.json values with defaults and one-line errors, and the label keys every
 // classification head shares (id2label / label2id / num_labels / problem_type, as PretrainedConfig has them).
-import { TesseraError } from '../../errors.js';
-import type { JsonObject, JsonValue } from '../../io/json.js';
+import { TesseraError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../io/json.js';
 
 /** How a classification head turns labels into a loss (PretrainedConfig.problem_type). */
 export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';

@@ -1,10 +1,10 @@
 // Classification losses as transformers computes them for sequence/image classification heads
 // (loss_utils.ForSequenceClassificationLoss): the problem type picks MSE, cross-entropy or BCE-with-logits.
-import { TesseraError } from '../../errors.js';
-import { isFloat } from '../../tensor/dtype.js';
-import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss } from '../../tensor/ops/fused.js';
-import { shapeStr } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { TesseraError } from '../errors.js';
+import { isFloat } from '../tensor/dtype.js';
+import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss } from '../tensor/ops/fused.js';
+import { shapeStr } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { ProblemType } from './hf-config.js';
 
 /**
