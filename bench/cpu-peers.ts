@@ -79,7 +79,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<unkn
     try {
       ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
     } catch {
-      console.log('onnxruntime-node is not installed: no peer figure');
+      console.log('onnxruntime-node is not installed: no peer figure (npm run bench:peers installs it without its GPU download step)');
     }
     if (ort) {
       const session = await ort.InferenceSession.create(join(peerDir, 'onnx', 'model.onnx'), {
