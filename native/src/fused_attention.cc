@@ -24,8 +24,8 @@ struct MaskView {
   int64_t strides[4] = {};
 };
 
-// attention(q, k, v, B, H, Tq, Tk, D, mask|null, maskLayout|null, causal, scale, dropoutP)
-//   -> [out, probs, keep|null]
+// attention(q, k, v, B, H, Tq, Tk, D, mask|null, maskLayout|null, causal, scale, dropoutP, keepProbs)
+//   -> [out, probs|null, keep|null]   (probs only when keepProbs: inference keeps nothing for the backward)
 TESSERA_FN(attention) {
   const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
   const float* q = f32In("attention", a.buffer(0), B * H * Tq * D);
@@ -49,11 +49,12 @@ TESSERA_FN(attention) {
   const bool causal = a.boolean(10);
   const float scale = static_cast<float>(a.number(11));
   const double p = a.number(12);
+  const bool keepProbs = a.boolean(13);
   Buffer* ob = allocBuffer(DType::F32, B * H * Tq * D, false);
-  Buffer* pb = allocBuffer(DType::F32, B * H * Tq * Tk, false);
+  Buffer* pb = keepProbs ? allocBuffer(DType::F32, B * H * Tq * Tk, false) : nullptr;
   Buffer* kb = p > 0 ? allocBuffer(DType::U8, B * H * Tq * Tk, false) : nullptr;
   float* out = ob->as<float>();
-  float* probs = pb->as<float>();
+  float* probs = pb ? pb->as<float>() : nullptr;
   uint8_t* keep = kb ? kb->as<uint8_t>() : nullptr;
   const int64_t shift = Tk - Tq;
   Philox& gen = generator();
@@ -66,11 +67,12 @@ TESSERA_FN(attention) {
   // causal: blocks of query rows only compute the keys their last row can see (about half the work)
   const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1);
   parallelForDynamic(B * H, 1, [&](int64_t t0, int64_t t1, int) {
-    thread_local AlignedBuffer scratch;
+    thread_local AlignedBuffer scratch, pscratch;
     float* pd = scratch.get<float>(Tq * Tk);
+    float* own = probs ? nullptr : pscratch.get<float>(Tq * Tk);
     for (int64_t bh = t0; bh < t1; bh++) {
       const int64_t b = bh / H, h = bh % H;
-      float* P = probs + bh * Tq * Tk;
+      float* P = probs ? probs + bh * Tq * Tk : own;
       for (int64_t r0 = 0; r0 < Tq; r0 += RB) {
         const int64_t r1 = std::min(Tq, r0 + RB), rows = r1 - r0;
         const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
@@ -123,7 +125,7 @@ TESSERA_FN(attention) {
   napi_get_null(a.env, &nul);
   napi_create_array_with_length(a.env, 3, &arr);
   napi_set_element(a.env, arr, 0, napi::wrap(a.env, ob));
-  napi_set_element(a.env, arr, 1, napi::wrap(a.env, pb));
+  napi_set_element(a.env, arr, 1, pb ? napi::wrap(a.env, pb) : nul);
   napi_set_element(a.env, arr, 2, kb ? napi::wrap(a.env, kb) : nul);
   return arr;
 }

@@ -74,6 +74,11 @@ export interface AttentionArgs {
   dropoutP: number;
   /** Also return the probabilities (the softmax output, before dropout), (B, H, Tq, Tk). */
   returnProbs: boolean;
+  /**
+   * False when no backward will run (inference): a backend may then keep nothing for attentionBackward.
+   * Absent means true.
+   */
+  needsBackward?: boolean;
 }
 
 /** What the fused attention forward returns; `saved` is what its backward needs (opaque to the caller). */

@@ -291,7 +291,8 @@ export class NativeCpuBackend implements Backend {
     const { B, H, Tq, Tk, D } = args.shape;
     const [out, probs, keep] = this.addon.attention(handleOf(args.q, 'attention'), handleOf(args.k, 'attention'), handleOf(args.v, 'attention'),
       B, H, Tq, Tk, D, args.mask ? handleOf(args.mask.storage, 'attention') : null, args.mask ? encodeLayout(args.mask.layout) : null,
-      args.causal, args.scale, args.dropoutP);
+      args.causal, args.scale, args.dropoutP, args.returnProbs || args.needsBackward !== false);
+    if (!probs) return { out: this.f32(out, B * H * Tq * D), saved: null };
     const saved: NativeAttentionSaved = {
       probs: this.f32(probs, B * H * Tq * Tk),
       keep: keep ? this.wrap('uint8', B * H * Tq * Tk, keep) : null,

@@ -1,6 +1,6 @@
 // BERT's post-LN encoder: BertLayer = attention, then intermediate (dense + activation) and output (dense,
 // dropout, residual, LayerNorm); BertEncoder = `layer.0` ... `layer.{L-1}`. Reference: modeling_bert.py.
-import { activation } from '../../nn/layers/feed-forward.js';
+import { linearActivation } from '../../nn/layers/feed-forward.js';
 import { Dropout } from '../../nn/layers/dropout.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { Linear } from '../../nn/layers/linear.js';
@@ -18,7 +18,7 @@ export class BertIntermediate extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return activation(this.config.hidden_act, this.dense.forward(x));
+    return linearActivation(this.dense, this.config.hidden_act, x);
   }
 }
 

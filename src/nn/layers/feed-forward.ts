@@ -4,6 +4,8 @@ import { dropout } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { Linear } from './linear.js';
+import { linear } from '../../tensor/ops/linalg.js';
+import type { Activation } from '../../backend/backend.js';
 
 export type ActivationName = 'relu' | 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'tanh' | 'sigmoid' | 'swish' | 'silu';
 
@@ -18,6 +20,22 @@ export function activation(name: string, x: Tensor): Tensor {
     case 'swish': case 'silu': return x.mul(x.sigmoid());
     default: throw new TesseraError(`unknown activation '${name}' (expected relu, gelu, gelu_new, tanh, sigmoid, silu)`);
   }
+}
+
+/** The matmul epilogue equal to an HF activation name, when there is one. */
+function epilogueOf(name: string): Activation | null {
+  switch (name) {
+    case 'relu': return 'relu';
+    case 'gelu': return 'gelu';
+    case 'gelu_new': case 'gelu_pytorch_tanh': case 'gelu_fast': return 'geluTanh';
+    default: return null;
+  }
+}
+
+/** act(layer(x)) with the activation in the matmul's epilogue where it has one (HF activation names). */
+export function linearActivation(layer: Linear, name: string, x: Tensor): Tensor {
+  const epi = epilogueOf(name);
+  return epi ? linear(x, layer.weight, layer.bias, epi) : activation(name, layer.forward(x));
 }
 
 export interface FeedForwardOptions {
@@ -42,6 +60,6 @@ export class FeedForward extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.fc2.forward(dropout(activation(this.act, this.fc1.forward(x)), this.p, this.training));
+    return this.fc2.forward(dropout(linearActivation(this.fc1, this.act, x), this.p, this.training));
   }
 }

@@ -3,6 +3,7 @@
 // fused kernel (or when fused ops are switched off, which the tests do to check the fallbacks).
 import type { Backend } from '../../backend/backend.js';
 import { ShapeError, TesseraError } from '../../errors.js';
+import { isGradEnabled } from '../../autograd/engine.js';
 import { autocastTarget } from '../autocast.js';
 import { isFloat } from '../dtype.js';
 import { normAxis, shapeStr } from '../shape.js';
@@ -210,7 +211,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
       const ml = m.expand([B, H, Tq, Tk]);
       maskArg = { storage: ml.storage, layout: ml.layout };
     }
-    const args = { q: Q.storage, k: K.storage, v: V.storage, shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false };
+    const needsBackward = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad);
+    const args = { q: Q.storage, k: K.storage, v: V.storage, shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false, needsBackward };
     const r = be.attention!(args);
     const out = Tensor.record(Tensor.fromStorage(r.out, [B, H, Tq, D], be), 'attention', [Q, K, V], (g) => {
       const G = ac ? g.to(ac).contiguous() : dense(g);

@@ -2,6 +2,7 @@
 // backend call), with their backward rules.
 import type { Activation, Layout } from '../../backend/backend.js';
 import { ShapeError } from '../../errors.js';
+import { isGradEnabled } from '../../autograd/engine.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import { autocastTarget } from '../autocast.js';
 import { broadcastLayout, broadcastShapes, shapeStr } from '../shape.js';
@@ -63,6 +64,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activati
   }
   const lead = x.shape.slice(0, -1);
   const x2 = x.reshape([-1, inF]);
+  const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || !!bias?.requiresGrad);
+  if (!recording) {
+    // nothing to differentiate: the activation runs in the matmul's epilogue, one pass over the output
+    return rawMatmul(x2, weight.transpose(0, 1), activation, bias ?? undefined).reshape([...lead, outF]);
+  }
   const pre = activation === 'none' ? null : rawMatmul(x2, weight.transpose(0, 1), 'none', bias ?? undefined);
   const y2 = pre ? applyActivation(pre, activation) : rawMatmul(x2, weight.transpose(0, 1), 'none', bias ?? undefined);
   const out = Tensor.record(y2, 'linear', [x2, weight, bias ?? null], (g0) => {
