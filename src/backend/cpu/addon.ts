@@ -3,9 +3,9 @@
 // Tessera prints one warning and runs on cpu-js.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { TesseraError } from '../../errors.js';
+import { builtAddonPath } from '../native-codes.js';
 
 /** An opaque native storage handle (a Node-API external). */
 export type Handle = object;
@@ -64,28 +64,9 @@ let addon: NativeAddon | null = null;
 let failure: string | null = null;
 let warned = false;
 
-/** The package root: the nearest folder above this file holding Tessera's package.json. */
-function packageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tessera') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    dir = resolve(dir, '..');
-  }
-  return null;
-}
-
 /** Where the addon is expected: TESSERA_NATIVE_ADDON, else build/native/tessera_native.node in the package. */
 export function addonPath(): string | null {
-  if (process.env.TESSERA_NATIVE_ADDON) return resolve(process.env.TESSERA_NATIVE_ADDON);
-  const root = packageRoot();
-  return root ? join(root, 'build', 'native', 'tessera_native.node') : null;
+  return builtAddonPath('tessera_native.node', 'TESSERA_NATIVE_ADDON');
 }
 
 function whyMissing(path: string): string {

@@ -1,11 +1,10 @@
 // Loads the CUDA addon (build/native/tessera_cuda.node) once, on first use, and says why when it cannot:
 // not built, failed to load (no CUDA libraries), no driver, no device. The cuda device is then reported
 // unavailable and everything else keeps working.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TesseraError } from '../../errors.js';
+import { builtAddonPath } from '../native-codes.js';
 
 /** An opaque device storage handle (a Node-API external). */
 export type Handle = object;
@@ -68,28 +67,9 @@ let addon: CudaAddon | null = null;
 let deviceCount = 0;
 let failure: string | null = null;
 
-/** The package root: the nearest folder above this file holding Tessera's package.json. */
-function packageRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'tessera') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    dir = resolve(dir, '..');
-  }
-  return null;
-}
-
 /** Where the addon is expected: TESSERA_CUDA_ADDON, else build/native/tessera_cuda.node in the package. */
 export function cudaAddonPath(): string | null {
-  if (process.env.TESSERA_CUDA_ADDON) return resolve(process.env.TESSERA_CUDA_ADDON);
-  const root = packageRoot();
-  return root ? join(root, 'build', 'native', 'tessera_cuda.node') : null;
+  return builtAddonPath('tessera_cuda.node', 'TESSERA_CUDA_ADDON');
 }
 
 function tryLoad(): CudaAddon {
