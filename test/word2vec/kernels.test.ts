@@ -252,3 +252,15 @@ test('both kernel implementations agree on a long random step sequence, every va
     }
   }
 });
+
+test('a kernel refuses SIMD operations over arrays outside their memory', () => {
+  const mem = allocateModel({ vocabSize: 4, dim: 2, hs: false, negative: 1, window: 1, threads: 1, simd: true }, null);
+  const ops = simdRowOps(instantiateSimd(mem.memory!)!, mem.expTable);
+  const model: KernelModel = {
+    dim: 2, vocabSize: 4, syn0: new Float32Array(8), syn1: null, syn1neg: mem.syn1neg, huffman: null,
+    unigram: unigramRunsFromTable(Int32Array.from([1]), 4), negative: 1, window: 1, cbow: false,
+  };
+  assert.throws(() => new TrainingKernel(model, new Lcg(0, 0), ops, mem.scratch[0]), /syn0 is not in the memory of its row operations/);
+  assert.throws(() => new TrainingKernel({ ...model, syn0: mem.syn0 }, new Lcg(0, 0), ops), /neu1 is not in the memory/);
+  assert.ok(new TrainingKernel({ ...model, syn0: mem.syn0 }, new Lcg(0, 0), ops, mem.scratch[0]));
+});

@@ -16,10 +16,9 @@ export interface HuffmanTree {
 
 /**
  * Builds the tree for `counts` (which must be sorted by count descending after index 0, as a Vocab is).
- * Inner node k (created k-th, 0-based) is row k of syn1; the root is row V-2. With `shared`, the arrays
- * live in SharedArrayBuffers.
+ * Inner node k (created k-th, 0-based) is row k of syn1; the root is row V-2.
  */
-export function buildHuffmanTree(counts: Float64Array, shared = false): HuffmanTree {
+export function buildHuffmanTree(counts: Float64Array): HuffmanTree {
   const v = counts.length;
   const count = new Float64Array(v * 2 + 1);
   const binary = new Uint8Array(v * 2 + 1);
@@ -50,11 +49,8 @@ export function buildHuffmanTree(counts: Float64Array, shared = false): HuffmanT
     lengths[w] = len;
     if (len > maxLength) maxLength = len;
   }
-  const alloc = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const codes = new Uint8Array(alloc(v * maxLength));
-  const points = new Int32Array(alloc(v * maxLength * 4));
-  const sharedLengths = new Uint8Array(alloc(v));
-  sharedLengths.set(lengths);
+  const codes = new Uint8Array(v * maxLength);
+  const points = new Int32Array(v * maxLength);
   for (let w = 0; w < v; w++) {
     const len = lengths[w];
     const base = w * maxLength;
@@ -66,5 +62,5 @@ export function buildHuffmanTree(counts: Float64Array, shared = false): HuffmanT
       points[base + len - 1 - i] = b - v;
     }
   }
-  return { maxLength, lengths: sharedLengths, codes, points };
+  return { maxLength, lengths, codes, points };
 }

@@ -68,8 +68,9 @@ export class TrainingKernel {
   private readonly vocabSize: number;
 
   /**
-   * A kernel over `model` drawing from `rng` (word2vec.c's per-thread next_random), computing with `ops`
-   * (SIMD ops need `scratch` and the model's rows in their memory).
+   * A kernel over `model` drawing from `rng` (word2vec.c's per-thread next_random), computing with `ops`.
+   * SIMD ops need every array — the model's and the `scratch` neu1, neu1e and targets — in their memory
+   * (as `allocateModel` lays them out); a RangeError names the first one that is not.
    */
   constructor(model: KernelModel, readonly rng: Lcg, ops: RowOps = jsRowOps, scratch?: KernelScratch) {
     this.ops = ops;
@@ -90,6 +91,10 @@ export class TrainingKernel {
     this.vocabSize = model.vocabSize;
     this.neu1 = scratch?.neu1 ?? new Float32Array(model.dim);
     this.neu1e = scratch?.neu1e ?? new Float32Array(model.dim);
+    const arrays = { syn0: this.syn0, syn1: this.syn1, syn1neg: this.syn1neg, codes: this.codes, points: this.points, neu1: this.neu1, neu1e: this.neu1e, targets: this.targets };
+    for (const [name, array] of Object.entries(arrays)) {
+      if (!ops.accepts(array)) throw new RangeError(`TrainingKernel: ${name} is not in the memory of its row operations`);
+    }
   }
 
   /**

@@ -8,6 +8,8 @@ import type { SimdOps } from './simd.js';
 
 /** Operations over (array, element offset) pairs; `n` elements per row. */
 export interface RowOps {
+  /** Whether `array` can be passed to these operations (the SIMD ones need views of their memory). */
+  accepts(array: ArrayBufferView): boolean;
   /** sum a[ao + k] * b[bo + k]. */
   dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number;
   /** err[k] += g * out[oo + k]; out[oo + k] += g * h[ho + k] (out read before its update). */
@@ -61,6 +63,7 @@ export function updateOutputRow(err: Float32Array, out: Float32Array, oo: number
 
 /** Plain TypeScript operations. */
 export const jsRowOps: RowOps = {
+  accepts: () => true,
   dot: dotRows,
   update: updateOutputRow,
   axpy(y, yo, x, xo, a, n) {
@@ -99,7 +102,9 @@ export const jsRowOps: RowOps = {
 export function simdRowOps(simd: SimdOps, expTable: Float32Array): RowOps {
   const exp = expTable.byteOffset;
   if (expTable.length < EXP_TABLE.length) throw new RangeError('simdRowOps: expTable must hold the whole sigmoid table');
+  const memory = expTable.buffer;
   return {
+    accepts: (array) => array.buffer === memory || array.byteLength === 0,
     dot: (a, ao, b, bo, n) => simd.dot(a.byteOffset + ao * 4, b.byteOffset + bo * 4, n),
     update: (err, out, oo, h, ho, g, n) => simd.update(err.byteOffset, out.byteOffset + oo * 4, h.byteOffset + ho * 4, g, n),
     axpy: (y, yo, x, xo, a, n) => simd.axpy(y.byteOffset + yo * 4, x.byteOffset + xo * 4, a, n),

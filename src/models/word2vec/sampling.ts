@@ -8,11 +8,12 @@ export const DEFAULT_UNIGRAM_TABLE_SIZE = 100_000_000;
 
 /**
  * Fills a table of `size` word ids in which word w fills a share count(w)^0.75 / sum(count^0.75), in id
- * order, exactly as InitUnigramTable (double arithmetic, as the C tool's final version). With `shared`
- * the table lives in a SharedArrayBuffer so every training thread reads the same one.
+ * order, exactly as InitUnigramTable (double arithmetic, as the C tool's final version). Training uses
+ * the same table held as runs (`buildUnigramRuns`); this is its definition, and what the runs are tested
+ * against.
  */
-export function buildUnigramTable(counts: Float64Array, size = DEFAULT_UNIGRAM_TABLE_SIZE, shared = false): Int32Array {
-  const table = shared ? new Int32Array(new SharedArrayBuffer(size * 4)) : new Int32Array(size);
+export function buildUnigramTable(counts: Float64Array, size = DEFAULT_UNIGRAM_TABLE_SIZE): Int32Array {
+  const table = new Int32Array(size);
   const vocabSize = counts.length;
   const power = 0.75;
   let totalPow = 0;
