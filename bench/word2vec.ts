@@ -63,6 +63,27 @@ function parseArgs(argv: string[]): BenchArgs {
   return args;
 }
 
+/** Writes the lines `nextLine` makes (words joined by spaces) until `words` words are written. */
+function writeWordLines(path: string, words: number, nextLine: () => string[]): void {
+  const fd = fs.openSync(path, 'w');
+  try {
+    let written = 0;
+    let chunk: string[] = [];
+    while (written < words) {
+      const line = nextLine();
+      written += line.length;
+      chunk.push(line.join(' '));
+      if (chunk.length >= 10_000) {
+        fs.writeSync(fd, `${chunk.join('\n')}\n`);
+        chunk = [];
+      }
+    }
+    fs.writeSync(fd, `${chunk.join('\n')}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Writes `words` words drawn from a Zipf(1) law over `vocab` pseudo-words, in lines of 10-39 words, with
  * a fixed-seed generator. The frequency profile (and so subsampling and the unigram table) looks like text;
@@ -81,35 +102,22 @@ export function writeZipfCorpus(path: string, words: number, vocab = 100_000): v
   }
   let seed = 12345;
   const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const fd = fs.openSync(path, 'w');
-  try {
-    let written = 0;
-    let chunk: string[] = [];
-    while (written < words) {
-      const len = 10 + Math.floor(rand() * 30);
-      const line: string[] = [];
-      for (let i = 0; i < len; i++) {
-        const u = rand();
-        let lo = 0;
-        let hi = vocab - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (cdf[mid] < u) lo = mid + 1;
-          else hi = mid;
-        }
-        line.push(names[lo]);
+  writeWordLines(path, words, () => {
+    const len = 10 + Math.floor(rand() * 30);
+    const line: string[] = [];
+    for (let i = 0; i < len; i++) {
+      const u = rand();
+      let lo = 0;
+      let hi = vocab - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] < u) lo = mid + 1;
+        else hi = mid;
       }
-      written += len;
-      chunk.push(line.join(' '));
-      if (chunk.length >= 10_000) {
-        fs.writeSync(fd, `${chunk.join('\n')}\n`);
-        chunk = [];
-      }
+      line.push(names[lo]);
     }
-    fs.writeSync(fd, `${chunk.join('\n')}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
+    return line;
+  });
 }
 
 /**
@@ -129,31 +137,18 @@ export function writePlantedTask(dir: string, words: number): { corpus: string; 
   const entity = (i: number, j: number) => `e${i}f${j}`;
   fs.mkdirSync(dir, { recursive: true });
   const corpus = join(dir, 'corpus.txt');
-  const fd = fs.openSync(corpus, 'w');
-  try {
-    let written = 0;
-    let chunk: string[] = [];
-    while (written < words) {
-      const i = pick(topics);
-      const j = pick(forms);
-      const line = [entity(i, j)];
-      for (let k = 0; k < 2; k++) line.push(`t${i}w${pick(contextWords)}`, `f${j}w${pick(contextWords)}`);
-      for (let k = 0; k < 10; k++) line.push(`x${Math.floor(filler * rand() ** 3)}`);
-      for (let k = line.length - 1; k > 0; k--) {
-        const r = pick(k + 1);
-        [line[k], line[r]] = [line[r], line[k]];
-      }
-      written += line.length;
-      chunk.push(line.join(' '));
-      if (chunk.length >= 10_000) {
-        fs.writeSync(fd, `${chunk.join('\n')}\n`);
-        chunk = [];
-      }
+  writeWordLines(corpus, words, () => {
+    const i = pick(topics);
+    const j = pick(forms);
+    const line = [entity(i, j)];
+    for (let k = 0; k < 2; k++) line.push(`t${i}w${pick(contextWords)}`, `f${j}w${pick(contextWords)}`);
+    for (let k = 0; k < 10; k++) line.push(`x${Math.floor(filler * rand() ** 3)}`);
+    for (let k = line.length - 1; k > 0; k--) {
+      const r = pick(k + 1);
+      [line[k], line[r]] = [line[r], line[k]];
     }
-    fs.writeSync(fd, `${chunk.join('\n')}\n`);
-  } finally {
-    fs.closeSync(fd);
-  }
+    return line;
+  });
   const questions: string[] = [];
   for (let j1 = 0; j1 < forms; j1++) {
     for (let j2 = j1 + 1; j2 < forms; j2++) {

@@ -6,30 +6,25 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { progressLine } from '../../src/cli/commands/word2vec.js';
+import { cliOutput } from '../../src/cli/output.js';
 import { readVectors } from '../../src/models/word2vec/index.js';
 import { plantedCorpus, tempDir, writeFile } from './util.js';
 
 const dir = tempDir();
 const corpus = writeFile(dir, 'corpus.txt', plantedCorpus(400));
 
-/** Runs the CLI capturing the strings it writes (the test runner's own binary reports pass through). */
+/** Runs `tessera word2vec argv` in this process, capturing what it prints. */
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    if (typeof chunk !== 'string') return out(chunk, ...rest);
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  const saved = { ...cliOutput };
+  cliOutput.stdout = (text) => void (stdout += text);
+  cliOutput.stderr = (text) => void (stderr += text);
+  cliOutput.isTTY = () => false;
   try {
-    const code = await runCli(['word2vec', ...argv]);
-    return { code, stdout, stderr };
+    return { code: await runCli(['word2vec', ...argv]), stdout, stderr };
   } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
+    Object.assign(cliOutput, saved);
   }
 }
 
@@ -84,22 +79,22 @@ test('text output and CBOW + hierarchical softmax', async () => {
 test('error lines: missing files, bad option values, malformed vectors files', async () => {
   const missing = join(dir, 'missing.txt');
   const cases: [string[], string | RegExp][] = [
-    [['train', '--corpus', missing, '--out', join(dir, 'o.txt')], `tessera: corpus file not found: ${missing}\n`],
-    [['train', '--out', join(dir, 'o.txt')], 'tessera: --corpus FILE is required\n'],
-    [['train', '--corpus', corpus], 'tessera: --out FILE is required\n'],
+    [['train', '--corpus', missing, '--out', join(dir, 'o.txt')], `tessera: --corpus: file not found: ${missing}\n`],
+    [['train', '--out', join(dir, 'o.txt')], 'tessera: --corpus is required\n'],
+    [['train', '--corpus', corpus], 'tessera: --out is required\n'],
     [['train', '--corpus', corpus, '--out', join(dir, 'no-dir', 'o.txt')], /^tessera: --out: directory .*no-dir does not exist\n$/],
-    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--size', 'big'], "tessera: --size must be an integer >= 1 (got 'big')\n"],
-    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--window', '0'], "tessera: --window must be an integer >= 1 (got '0')\n"],
-    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--sample', '-1'], "tessera: --sample must be a non-negative number (got '-1')\n"],
-    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--alpha', '0'], "tessera: --alpha must be a positive number (got '0')\n"],
-    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--negative', '0'], "tessera: --negative must be an integer >= 1 (got '0')\n"],
+    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--size', 'big'], "tessera: --size must be an integer (got 'big')\n"],
+    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--window', '0'], 'tessera: --window must be at least 1 (got 0)\n'],
+    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--sample', '-1'], 'tessera: --sample must be at least 0 (got -1)\n'],
+    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--alpha', '0'], 'tessera: --alpha must be greater than 0 (got 0)\n'],
+    [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--negative', '0'], 'tessera: --negative must be at least 1 (got 0)\n'],
     [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--hs', '--negative', '5'], 'tessera: choose one of --hs and --negative N\n'],
     [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--cbow', '--sg'], 'tessera: choose one of --cbow and --sg\n'],
     [['train', '--corpus', corpus, '--out', join(dir, 'o.txt'), '--min-count', '1000'], 'tessera: the corpus has no word seen at least min-count 1000 times\n'],
-    [['similar', '--vectors', missing, 'x'], `tessera: vectors file not found: ${missing}\n`],
-    [['similar', 'x'], 'tessera: --vectors FILE is required\n'],
+    [['similar', '--vectors', missing, 'x'], `tessera: --vectors: file not found: ${missing}\n`],
+    [['similar', 'x'], 'tessera: --vectors is required\n'],
     [['eval', '--vectors', missing], 'tessera: word2vec eval needs --questions FILE and/or --similarity FILE\n'],
-    [['eval', '--vectors', missing, '--questions', missing], `tessera: questions file not found: ${missing}\n`],
+    [['eval', '--vectors', missing, '--questions', missing], `tessera: --questions: file not found: ${missing}\n`],
   ];
   const garbage = writeFile(dir, 'garbage.txt', 'not a vectors file\n1 2 3\n');
   cases.push([['similar', '--vectors', garbage, 'x'], `tessera: ${garbage}: the first line must be the header "<words> <dims>", got "not a vectors file"\n`]);
@@ -108,7 +103,7 @@ test('error lines: missing files, bad option values, malformed vectors files', a
   const good = join(dir, 'good.txt');
   writeFile(dir, 'good.txt', '2 2\na 0.1 0.2\nb 0.3 0.4\n');
   cases.push([['similar', '--vectors', good, 'zzz'], 'tessera: word "zzz" is not in the vocabulary\n']);
-  cases.push([['similar', '--vectors', good, 'a', '--top', '0'], "tessera: --top must be an integer >= 1 (got '0')\n"]);
+  cases.push([['similar', '--vectors', good, 'a', '--top', '0'], 'tessera: --top must be at least 1 (got 0)\n']);
   cases.push([['analogy', '--vectors', good, 'a', 'b', 'a', '--method', 'div'], "tessera: --method must be add or mul (got 'div')\n"]);
   for (const [argv, expected] of cases) {
     const r = await run(argv);

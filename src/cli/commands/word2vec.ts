@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { TesseraError } from '../../errors.js';
+import { checkFile, parseIntOption, parseNumberOption } from '../options.js';
+import { cliOutput, printLines } from '../output.js';
 import {
   evaluateAnalogyFile,
   evaluateWordPairsFile,
@@ -37,28 +39,12 @@ interface TrainFlags {
 }
 
 function integerFlag(value: string | undefined, flag: string, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    throw new TesseraError(`${flag} must be an integer >= ${min} (got '${value}')`);
-  }
-  return n;
+  return value === undefined ? undefined : parseIntOption(value, flag, { min });
 }
 
 function numberFlag(value: string | undefined, flag: string, positive: boolean): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (positive && n === 0)) {
-    throw new TesseraError(`${flag} must be a ${positive ? 'positive' : 'non-negative'} number (got '${value}')`);
-  }
-  return n;
-}
-
-function requireFile(file: string | undefined, flag: string, what: string): string {
-  if (file === undefined) throw new TesseraError(`${flag} FILE is required`);
-  if (!fs.existsSync(file)) throw new TesseraError(`${what} file not found: ${file}`);
-  if (fs.statSync(file).isDirectory()) throw new TesseraError(`${what} ${file} is a directory, not a file`);
-  return file;
+  return positive ? parseNumberOption(value, flag, { above: 0 }) : parseNumberOption(value, flag, { min: 0 });
 }
 
 function formatCount(n: number): string {
@@ -89,8 +75,8 @@ export function progressLine(p: Word2VecProgress, threads: number): string {
 
 /** Turns the train flags into library options (checking each flag). */
 export function trainOptions(flags: TrainFlags): Word2VecTrainOptions & { out: string; binary: boolean } {
-  const corpus = requireFile(flags.corpus, '--corpus', 'corpus');
-  if (flags.out === undefined) throw new TesseraError('--out FILE is required');
+  const corpus = checkFile(flags.corpus, '--corpus');
+  if (flags.out === undefined) throw new TesseraError('--out is required');
   const outDir = path.dirname(path.resolve(flags.out));
   if (!fs.existsSync(outDir) || !fs.statSync(outDir).isDirectory()) {
     throw new TesseraError(`--out: directory ${outDir} does not exist`);
@@ -119,7 +105,7 @@ export function trainOptions(flags: TrainFlags): Word2VecTrainOptions & { out: s
 }
 
 function printScored(results: ScoredWord[]): void {
-  for (const r of results) process.stdout.write(`${r.word}\t${r.score.toFixed(4)}\n`);
+  printLines(...results.map((r) => `${r.word}\t${r.score.toFixed(4)}`));
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -152,7 +138,7 @@ export function register(program: Command): void {
     .option('--no-simd', 'use the TypeScript kernels instead of WebAssembly SIMD')
     .action(async (flags: TrainFlags) => {
       const opts = trainOptions(flags);
-      const tty = process.stderr.isTTY === true;
+      const tty = cliOutput.isTTY();
       const threads = opts.threads ?? os.availableParallelism();
       let lastLength = 0;
       const result = await trainWord2Vec({
@@ -162,17 +148,17 @@ export function register(program: Command): void {
         onProgress: (p) => {
           const line = progressLine(p, threads);
           if (tty) {
-            process.stderr.write(`\r${line.padEnd(lastLength)}`);
+            cliOutput.stderr(`\r${line.padEnd(lastLength)}`);
             lastLength = line.length;
           } else {
-            process.stderr.write(`${line}\n`);
+            cliOutput.stderr(`${line}\n`);
           }
         },
       });
-      if (tty) process.stderr.write('\n');
+      if (tty) cliOutput.stderr('\n');
       writeVectors(opts.out, result.vectors, { binary: opts.binary });
       const s = result.stats;
-      process.stderr.write(
+      cliOutput.stderr(
         `word2vec: ${s.vocabSize} words x ${result.vectors.dim} written to ${opts.out} (${opts.binary ? 'binary' : 'text'}); ` +
           `${formatCount(s.trainWords)} corpus words x ${s.epochs} epochs in ${s.trainSeconds.toFixed(1)}s, ` +
           `${formatCount(s.wordsPerSec)} words/s (${formatCount(s.wordsPerSecPerThread)}/thread, ${s.threads} threads)\n`,
@@ -187,7 +173,7 @@ export function register(program: Command): void {
     .option('--top <n>', 'number of results (default 10)')
     .action((word: string, flags: { vectors?: string; top?: string }) => {
       const topN = integerFlag(flags.top, '--top', 1) ?? 10;
-      const vectors = readVectors(requireFile(flags.vectors, '--vectors', 'vectors'));
+      const vectors = readVectors(checkFile(flags.vectors, '--vectors'));
       printScored(vectors.mostSimilar(word, [], { topN }));
     });
 
@@ -204,7 +190,7 @@ export function register(program: Command): void {
       const topN = integerFlag(flags.top, '--top', 1) ?? 10;
       const method = flags.method ?? 'add';
       if (method !== 'add' && method !== 'mul') throw new TesseraError(`--method must be add or mul (got '${method}')`);
-      const vectors = readVectors(requireFile(flags.vectors, '--vectors', 'vectors'));
+      const vectors = readVectors(checkFile(flags.vectors, '--vectors'));
       printScored(vectors.analogy(a, b, c, { topN, method }));
     });
 
@@ -223,9 +209,9 @@ export function register(program: Command): void {
       const method = flags.method ?? 'add';
       if (method !== 'add' && method !== 'mul') throw new TesseraError(`--method must be add or mul (got '${method}')`);
       const restrictVocab = integerFlag(flags.restrict, '--restrict', 1) ?? 30000;
-      const questions = flags.questions === undefined ? undefined : requireFile(flags.questions, '--questions', 'questions');
-      const similarity = (flags.similarity ?? []).map((f) => requireFile(f, '--similarity', 'similarity'));
-      const vectorsFile = requireFile(flags.vectors, '--vectors', 'vectors');
+      const questions = flags.questions === undefined ? undefined : checkFile(flags.questions, '--questions');
+      const similarity = (flags.similarity ?? []).map((f) => checkFile(f, '--similarity'));
+      const vectorsFile = checkFile(flags.vectors, '--vectors');
       const vectors = readVectors(vectorsFile);
       const report: Record<string, unknown> = { vectors: { file: vectorsFile, words: vectors.size, dim: vectors.dim } };
       if (questions !== undefined) {
@@ -234,6 +220,6 @@ export function register(program: Command): void {
       if (similarity.length > 0) {
         report.similarity = similarity.map((file) => ({ file, ...evaluateWordPairsFile(vectors, file) }));
       }
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      printLines(JSON.stringify(report, null, 2));
     });
 }

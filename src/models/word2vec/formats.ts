@@ -101,8 +101,8 @@ class ByteSource {
     return true;
   }
 
-  /** Skips one byte. */
-  skip(): void {
+  /** Consumes one byte. */
+  dropByte(): void {
     this.pos++;
   }
 }
@@ -206,7 +206,7 @@ function readBinaryBody(path: string, src: ByteSource, n: number, dim: number, c
   for (let i = 0; i < n; i++) {
     let c = src.peek();
     while (c === 10 || c === 13) {
-      src.skip();
+      src.dropByte();
       c = src.peek();
     }
     const word = src.until(32);
