@@ -23,3 +23,19 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
   }
   if (at >= 0) assert.fail(`${opts.name ?? 'tensor'}: element ${at} is ${a[at]}, expected ${e[at]} (atol ${atol}, rtol ${rtol})`);
 }
+
+/** Largest |a - e| over all elements. */
+export function maxAbs(a: Tensor, e: Tensor): number {
+  const x = a.toArray(), y = e.toArray();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
+  return m;
+}
+
+/** The largest |a - e| / (atol + rtol |e|): 1 means an element sits at the tolerance. */
+export function toleranceShare(a: Tensor, e: Tensor, atol: number, rtol: number): number {
+  const x = a.toArray(), y = e.toArray();
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) / (atol + rtol * Math.abs(y[i]!)));
+  return m;
+}

@@ -6,25 +6,9 @@ import assert from 'node:assert/strict';
 import { setFusedOps, type Tensor } from '../../../src/index.js';
 import { loadTensors } from '../../../src/io/tensors.js';
 import { GPT2LMHeadModel } from '../../../src/models/gpt2/index.js';
-import { assertClose } from '../../helpers/assert.js';
+import { assertClose, maxAbs, toleranceShare } from '../../helpers/assert.js';
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
-
-/** Largest |a - e| over all elements. */
-function maxAbs(a: Tensor, e: Tensor): number {
-  const x = a.toArray(), y = e.toArray();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  return m;
-}
-
-/** The largest |a - e| / (atol + rtol |e|): 1 means an element sits at the tolerance. */
-function toleranceShare(a: Tensor, e: Tensor, atol: number, rtol: number): number {
-  const x = a.toArray(), y = e.toArray();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) / (atol + rtol * Math.abs(y[i]!)));
-  return m;
-}
 
 forEachDevice('GPT2LMHeadModel matches transformers (gpt2-lm)', (device) => {
   for (const fusedOps of [true, false]) test(`logits, hidden states, attentions, loss and gradients (${fusedOps ? 'fused' : 'composed'} ops)`, (t) => {

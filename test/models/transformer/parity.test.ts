@@ -7,24 +7,9 @@ import { readFileSync } from 'node:fs';
 import { setFusedOps, tensor, type Tensor } from '../../../src/index.js';
 import { loadTensors } from '../../../src/io/tensors.js';
 import { TransformerMTModel } from '../../../src/models/transformer/index.js';
-import { assertClose } from '../../helpers/assert.js';
+import { assertClose, maxAbs, toleranceShare } from '../../helpers/assert.js';
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
-
-function maxAbs(a: Tensor, e: Tensor): number {
-  const x = a.toArray(), y = e.toArray();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!));
-  return m;
-}
-
-/** The largest |a - e| / (atol + rtol |e|): 1 means an element sits at the tolerance. */
-function toleranceShare(a: Tensor, e: Tensor, atol: number, rtol: number): number {
-  const x = a.toArray(), y = e.toArray();
-  let m = 0;
-  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]! - y[i]!) / (atol + rtol * Math.abs(y[i]!)));
-  return m;
-}
 
 forEachDevice('TransformerMTModel matches transformers MarianMTModel (marian-mt)', (device) => {
   for (const fusedOps of [true, false]) test(`logits, every hidden state and attention map, loss and gradients (${fusedOps ? 'fused' : 'composed'} ops)`, (t) => {
