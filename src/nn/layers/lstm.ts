@@ -75,9 +75,7 @@ export class LSTM extends Module {
     }
   }
 
-  private param(name: string): Tensor | null {
-    return this.stateDict().get(name) ?? null;
-  }
+
 
   /**
    * Runs the LSTM over input (B, T, C) (or (T, B, C)). `lengths` (B) gives each row's valid length;
@@ -100,14 +98,15 @@ export class LSTM extends Module {
       : null;
     const dirs = this.bidirectional ? 2 : 1;
     const outH = this.projSize || this.hiddenSize;
+    const params = new Map(this.namedParameters());
     const hN: Tensor[] = [], cN: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const outs: Tensor[] = [];
       for (let d = 0; d < dirs; d++) {
         const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const wih = this.param('weight_ih' + sfx)!, whh = this.param('weight_hh' + sfx)!;
-        const bih = this.param('bias_ih' + sfx), bhh = this.param('bias_hh' + sfx);
-        const whr = this.param('weight_hr' + sfx);
+        const wih = params.get('weight_ih' + sfx)!, whh = params.get('weight_hh' + sfx)!;
+        const bih = params.get('bias_ih' + sfx) ?? null, bhh = params.get('bias_hh' + sfx) ?? null;
+        const whr = params.get('weight_hr' + sfx) ?? null;
         const idx = l * dirs + d;
         let h = opts.initial ? opts.initial.h0.select(0, idx) : zeros([B, outH], { device: x.device });
         let c = opts.initial ? opts.initial.c0.select(0, idx) : zeros([B, this.hiddenSize], { device: x.device });

@@ -8,6 +8,7 @@ import {
   BertForMaskedLM, BertForNextSentencePrediction, BertForPreTraining, BertForQuestionAnswering,
   BertForSequenceClassification, BertForTokenClassification, type BertInputs,
 } from '../../../src/models/bert/index.js';
+import { collectOutputs } from '../../../src/models/run-outputs.js';
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 import { assertGrads, assertOutputs, describeErrors, fixtureExpected, fixtureInputs, maxAbsDiff, metaLabelTensors } from './fixture-parity.js';
@@ -21,11 +22,7 @@ function inputsOf(name: string, device: string): BertInputs {
 
 /** HF output names for a typed output object. */
 function named(main: Record<string, Tensor>, out: { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor }): Map<string, Tensor> {
-  const m = new Map(Object.entries(main));
-  out.hiddenStates?.forEach((h, i) => m.set(`hidden_states.${i}`, h));
-  out.attentions?.forEach((a, i) => m.set(`attentions.${i}`, a));
-  if (out.loss) m.set('loss', out.loss.reshape([1]));
-  return m;
+  return collectOutputs(Object.entries(main), out);
 }
 
 forEachDevice('BERT matches transformers', (device) => {
