@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "aligned.h"
+#include "attention_kernels.h"
+#include "cpu_features.h"
 #include "fused_common.h"
 #include "gemm.h"
 #include "napi_util.h"
 #include "op_codes.h"
 #include "ops.h"
 #include "philox.h"
+#include "threadpool.h"
 #include "vec.h"
 
 namespace tessera {
@@ -24,13 +27,74 @@ struct MaskView {
   int64_t strides[4] = {};
 };
 
-// attention(q, k, v, B, H, Tq, Tk, D, mask|null, maskLayout|null, causal, scale, dropoutP, keepProbs)
-//   -> [out, probs|null, keep|null]   (probs only when keepProbs: inference keeps nothing for the backward)
+/** q, k or v as (B, H, T, D) at any strides with unit stride along D: element (b, h, t, d) at base + ... + d. */
+struct HeadView {
+  const float* base = nullptr;
+  int64_t sb = 0, sh = 0, st = 0;
+  const float* at(int64_t b, int64_t h) const { return base + b * sb + h * sh; }
+};
+
+// The view of one operand: from its slot of the packed layouts argument (3 layouts, each [nd, offset, shape,
+// strides]) when given, else the contiguous (B, H, T, D) of its storage.
+HeadView headView(const char* op, const char* name, Buffer* buf, const std::vector<double>* enc, int slot,
+                  int64_t B, int64_t H, int64_t T, int64_t D) {
+  if (!enc) {
+    const float* p = f32In(op, buf, B * H * T * D);
+    return {p, H * T * D, T * D, D};
+  }
+  if (buf->released) throw OpError(std::string(op) + ": storage was released and cannot be used");
+  if (buf->dtype != DType::F32) throw OpError(std::string(op) + ": expected float32 " + name + ", got " + dtypeName(buf->dtype));
+  const size_t at = static_cast<size_t>(slot) * 10;
+  if (enc->size() < at + 10 || (*enc)[at] != 4) throw OpError(std::string(op) + ": " + name + " layout must be 4-D (B, H, T, D)");
+  Layout l;
+  l.nd = 4;
+  l.offset = static_cast<int64_t>((*enc)[at + 1]);
+  for (int i = 0; i < 4; i++) {
+    l.shape[i] = static_cast<int64_t>((*enc)[at + 2 + i]);
+    l.strides[i] = static_cast<int64_t>((*enc)[at + 6 + i]);
+  }
+  const int64_t want[4] = {B, H, T, D};
+  for (int i = 0; i < 4; i++)
+    if (l.shape[i] != want[i]) throw OpError(std::string(op) + ": " + name + " layout " + l.shapeString() + " does not match the attention shape");
+  if (D > 1 && l.strides[3] != 1) throw OpError(std::string(op) + ": " + name + " must have unit stride along D, got " + std::to_string(l.strides[3]));
+  checkLayout(op, buf, l);
+  return {buf->as<float>() + l.offset, l.strides[0], l.strides[1], l.strides[2]};
+}
+
+inline int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+}  // namespace
+
+const AttentionOps& attentionOps() {
+  switch (activeIsa()) {
+#ifdef TESSERA_HAVE_AVX512
+    case Isa::Avx512: return attentionOpsAvx512();
+#endif
+#ifdef TESSERA_HAVE_AVX2
+    case Isa::Avx2: return attentionOpsAvx2();
+#endif
+    default: return attentionOpsGeneric();
+  }
+}
+
+namespace {
+
+// attention(q, k, v, B, H, Tq, Tk, D, mask|null, maskLayout|null, causal, scale, dropoutP, keepProbs,
+//           layouts|null, outBthd) -> [out, probs|null, keep|null]
+//   probs only when keepProbs (inference keeps nothing for the backward). layouts: q, k, v views (see headView).
+//   outBthd: the output is written as (B, Tq, H, D) instead of (B, H, Tq, D).
+// Per task (b, h, block of query rows): S = Q K^T on the GEMM micro-kernel (K^T and V packed once per task),
+// scale + mask + max and exp + sum per row, O = exp(S) V, each output row scaled by 1 / sum. The scores
+// live in a per-thread block; the (B, H, Tq, Tk) probabilities exist only when the backward needs them.
 TESSERA_FN(attention) {
   const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
-  const float* q = f32In("attention", a.buffer(0), B * H * Tq * D);
-  const float* k = f32In("attention", a.buffer(1), B * H * Tk * D);
-  const float* v = f32In("attention", a.buffer(2), B * H * Tk * D);
+  std::vector<double> enc;
+  const bool strided = a.count() > 14 && !a.isNullish(14);
+  if (strided) enc = a.doubles(14);
+  const HeadView q = headView("attention", "q", a.buffer(0), strided ? &enc : nullptr, 0, B, H, Tq, D);
+  const HeadView k = headView("attention", "k", a.buffer(1), strided ? &enc : nullptr, 1, B, H, Tk, D);
+  const HeadView v = headView("attention", "v", a.buffer(2), strided ? &enc : nullptr, 2, B, H, Tk, D);
+  const bool outBthd = a.count() > 15 && !a.isNullish(15) && a.boolean(15);
   Buffer* mb = a.bufferOrNull(8);
   MaskView mask;
   if (mb) {
@@ -63,62 +127,88 @@ TESSERA_FN(attention) {
   if (keep) gen.counter += (B * H * Tq * Tk + 3) / 4;
   const float keepScale = p > 0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f;
   const uint32_t dropBelow = static_cast<uint32_t>(std::min(16777216.0, std::ceil(p * 16777216.0)));  // u < p on 24 bits
-  const VecOps& vo = vecOps();
-  // causal: blocks of query rows only compute the keys their last row can see (about half the work)
-  const int64_t RB = causal ? 64 : std::max<int64_t>(Tq, 1);
-  parallelForDynamic(B * H, 1, [&](int64_t t0, int64_t t1, int) {
-    thread_local AlignedBuffer scratch, pscratch;
-    float* pd = scratch.get<float>(Tq * Tk);
-    float* own = probs ? nullptr : pscratch.get<float>(Tq * Tk);
-    for (int64_t bh = t0; bh < t1; bh++) {
-      const int64_t b = bh / H, h = bh % H;
-      float* P = probs ? probs + bh * Tq * Tk : own;
-      for (int64_t r0 = 0; r0 < Tq; r0 += RB) {
-        const int64_t r1 = std::min(Tq, r0 + RB), rows = r1 - r0;
-        const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
-        float* Pb = P + r0 * Tk;
-        if (kv > 0) {
-          GemmArgs s{rows, kv, D, q + (bh * Tq + r0) * D, D, 1, k + bh * Tk * D, 1, D, Pb, nullptr, Act::None, Tk};
-          sgemm(s, 1);
-        }
-        for (int64_t i = 0; i < rows; i++) {
-          float* row = Pb + i * Tk;
-          const int64_t gi = r0 + i;
-          vo.map(kMulScalar, row, 1, row, kv, scale, 0);
-          if (mask.data) {
-            const float* mr = mask.data + b * mask.strides[0] + h * mask.strides[1] + gi * mask.strides[2];
-            if (mask.strides[3] == 1) vo.axpy(1.0f, mr, row, kv);
-            else for (int64_t j = 0; j < kv; j++) row[j] += mr[j * mask.strides[3]];
-          }
-          if (causal)
-            for (int64_t j = std::max<int64_t>(0, gi + shift + 1); j < kv; j++) row[j] = -INFINITY;
-          vo.softmaxRow(row, row, kv, false);
-          for (int64_t j = kv; j < Tk; j++) row[j] = 0.0f;
-        }
-        const float* Pv = Pb;
-        if (keep) {
-          uint8_t* kp = keep + bh * Tq * Tk;
-          uint32_t r[4];
-          int64_t blk = -1;
-          for (int64_t e = r0 * Tk; e < r1 * Tk; e++) {
-            const int64_t g = bh * Tq * Tk + e;
-            if (g / 4 != blk) {
-              blk = g / 4;
-              Philox::block(key, c0 + blk, r);
-            }
-            kp[e] = (r[g % 4] >> 8) >= dropBelow ? 1 : 0;
-            pd[e] = kp[e] ? P[e] * keepScale : 0.0f;
-          }
-          Pv = pd + r0 * Tk;
-        }
-        float* O = out + (bh * Tq + r0) * D;
-        if (kv > 0) {
-          GemmArgs o{rows, D, kv, Pv, Tk, 1, v + bh * Tk * D, D, 1, O, nullptr, Act::None, D};
-          sgemm(o, 1);
-        } else {
-          std::fill(O, O + rows * D, 0.0f);
-        }
+  // the dropout mask of query row gi: one Philox draw per element of (B, H, Tq, Tk) in row-major order; the
+  // kept scores of the first n keys are scaled by 1 / (1 - p), the others zeroed
+  auto drawKeep = [&](int64_t bh, int64_t gi, float* row, int64_t n) {
+    uint8_t* kp = keep + (bh * Tq + gi) * Tk;
+    uint32_t r[4];
+    int64_t blk = -1;
+    for (int64_t j = 0; j < Tk; j++) {
+      const int64_t g = (bh * Tq + gi) * Tk + j;
+      if (g / 4 != blk) {
+        blk = g / 4;
+        Philox::block(key, c0 + blk, r);
       }
+      kp[j] = (r[g % 4] >> 8) >= dropBelow ? 1 : 0;
+      if (j < n) row[j] = kp[j] ? row[j] * keepScale : 0.0f;
+    }
+  };
+  const AttentionOps& ao = attentionOps();
+  const MicroKernel& mk = gemmKernel();
+  const int64_t MR = mk.mr, NR = mk.nr, KC = std::max(mk.kc, 16);
+  // query blocks: whole heads when there are enough (b, h) pairs to share out; causal blocks only compute
+  // the keys their last row can see (about half the work)
+  const int64_t small = roundUp(64, MR);
+  const int64_t RB = std::max<int64_t>(1, causal || B * H < 4 * numThreads() ? std::min(Tq, small) : Tq);
+  const int64_t nBlocks = Tq > 0 ? (Tq + RB - 1) / RB : 0;
+  const int64_t ldS = roundUp(std::max<int64_t>(Tk, 1), NR), Dp = roundUp(D, NR), RBp = roundUp(RB, MR);
+  const int64_t outRow = outBthd ? H * D : D;  // distance between query rows of one head in the output
+  parallelForDynamic(B * H * nBlocks, 1, [&](int64_t t0, int64_t t1, int) {
+    thread_local AlignedBuffer bufK, bufV, bufQ, bufS, bufP, bufO, bufI;
+    float* Kp = bufK.get<float>(ldS * D);
+    float* Vp = bufV.get<float>(Dp * std::max<int64_t>(Tk, 1));
+    float* Qp = bufQ.get<float>(RBp * D);
+    float* S = bufS.get<float>(RBp * ldS);
+    float* Pp = bufP.get<float>(RBp * std::max<int64_t>(Tk, 1));
+    float* O = bufO.get<float>(RBp * Dp);
+    float* inv = bufI.get<float>(RBp);
+    for (int64_t task = t0; task < t1; task++) {
+      const int64_t bh = task / nBlocks, b = bh / H, h = bh % H;
+      const int64_t r0 = (task % nBlocks) * RB, r1 = std::min(Tq, r0 + RB), rows = r1 - r0;
+      const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
+      float* outBase = outBthd ? out + b * Tq * H * D + h * D : out + bh * Tq * D;
+      if (kv == 0) {
+        for (int64_t i = 0; i < rows; i++) std::fill(outBase + (r0 + i) * outRow, outBase + (r0 + i) * outRow + D, 0.0f);
+        if (probs) std::fill(probs + (bh * Tq + r0) * Tk, probs + (bh * Tq + r1) * Tk, 0.0f);
+        if (keep)
+          for (int64_t gi = r0; gi < r1; gi++) drawKeep(bh, gi, nullptr, 0);
+        continue;
+      }
+      const int64_t nk = (kv + NR - 1) / NR, rowPanels = (rows + MR - 1) / MR;
+      ao.packRowsT(k.at(b, h), k.st, kv, D, static_cast<int>(NR), Kp);
+      ao.packCols(v.at(b, h), v.st, kv, D, static_cast<int>(NR), Vp);
+      ao.packA(q.at(b, h) + r0 * q.st, q.st, rows, D, static_cast<int>(MR), Qp);
+      for (int64_t ip = 0; ip < rowPanels; ip++)
+        for (int64_t jp = 0; jp < nk; jp++)
+          for (int64_t d0 = 0; d0 < D; d0 += KC)
+            mk.run(std::min(KC, D - d0), Qp + ip * D * MR + d0 * MR, Kp + jp * D * NR + d0 * NR, S + ip * MR * ldS + jp * NR, ldS, d0 > 0);
+      for (int64_t i = 0; i < rows; i++) {
+        float* row = S + i * ldS;
+        const int64_t gi = r0 + i;
+        const int64_t n = causal ? std::clamp<int64_t>(gi + shift + 1, 0, kv) : kv;
+        const float* mr = mask.data ? mask.data + b * mask.strides[0] + h * mask.strides[1] + gi * mask.strides[2] : nullptr;
+        const float mx = n > 0 ? ao.scoreRow(row, n, scale, mr, mask.strides[3]) : -INFINITY;
+        float rinv = 0.0f;
+        if (mx == -INFINITY) {
+          std::fill(row, row + kv, 0.0f);
+        } else {
+          rinv = 1.0f / ao.expRow(row, n, mx);
+          std::fill(row + n, row + kv, 0.0f);
+        }
+        if (probs) {
+          float* pr = probs + (bh * Tq + gi) * Tk;
+          ao.scaleRow(row, pr, kv, rinv);
+          std::fill(pr + kv, pr + Tk, 0.0f);
+        }
+        if (keep) drawKeep(bh, gi, row, kv);
+        inv[i] = rinv;
+      }
+      ao.packA(S, ldS, rows, kv, static_cast<int>(MR), Pp);
+      for (int64_t ip = 0; ip < rowPanels; ip++)
+        for (int64_t jp = 0; jp < Dp / NR; jp++)
+          for (int64_t k0 = 0; k0 < kv; k0 += KC)
+            mk.run(std::min(KC, kv - k0), Pp + ip * kv * MR + k0 * MR, Vp + jp * kv * NR + k0 * NR, O + ip * MR * Dp + jp * NR, Dp, k0 > 0);
+      for (int64_t i = 0; i < rows; i++) ao.scaleRow(O + i * Dp, outBase + (r0 + i) * outRow, D, inv[i]);
     }
   });
   napi_value arr, nul;
@@ -130,12 +220,16 @@ TESSERA_FN(attention) {
   return arr;
 }
 
-// attentionBackward(q, k, v, B, H, Tq, Tk, D, probs, keep|null, dropoutP, scale, dout, causal) -> [dq, dk, dv]
+// attentionBackward(q, k, v, B, H, Tq, Tk, D, probs, keep|null, dropoutP, scale, dout, causal, layouts|null)
+//   -> [dq, dk, dv], all contiguous (B, H, T, D); dout contiguous (B, H, Tq, D); layouts as in attention.
 TESSERA_FN(attentionBackward) {
   const int64_t B = a.integer(3), H = a.integer(4), Tq = a.integer(5), Tk = a.integer(6), D = a.integer(7);
-  const float* q = f32In("attentionBackward", a.buffer(0), B * H * Tq * D);
-  const float* k = f32In("attentionBackward", a.buffer(1), B * H * Tk * D);
-  const float* v = f32In("attentionBackward", a.buffer(2), B * H * Tk * D);
+  std::vector<double> enc;
+  const bool strided = a.count() > 14 && !a.isNullish(14);
+  if (strided) enc = a.doubles(14);
+  const HeadView qv = headView("attentionBackward", "q", a.buffer(0), strided ? &enc : nullptr, 0, B, H, Tq, D);
+  const HeadView kvw = headView("attentionBackward", "k", a.buffer(1), strided ? &enc : nullptr, 1, B, H, Tk, D);
+  const HeadView vv = headView("attentionBackward", "v", a.buffer(2), strided ? &enc : nullptr, 2, B, H, Tk, D);
   const float* probs = f32In("attentionBackward", a.buffer(8), B * H * Tq * Tk);
   Buffer* kb = a.bufferOrNull(9);
   const uint8_t* keep = kb ? kb->as<uint8_t>() : nullptr;
@@ -159,9 +253,10 @@ TESSERA_FN(attentionBackward) {
     float* pk = scratchB.get<float>(Tq * Tk);
     for (int64_t bh = t0; bh < t1; bh++) {
       const float* P = probs + bh * Tq * Tk;
-      const float* Q = q + bh * Tq * D;
-      const float* K = k + bh * Tk * D;
-      const float* V = v + bh * Tk * D;
+      const int64_t b = bh / H, h = bh % H;
+      const float* Q = qv.at(b, h);
+      const float* K = kvw.at(b, h);
+      const float* V = vv.at(b, h);
       const float* dO = dout + bh * Tq * D;
       const float* Pd = P;
       if (keep) {
@@ -175,7 +270,7 @@ TESSERA_FN(attentionBackward) {
         const int64_t kv = causal ? std::clamp<int64_t>(r1 + shift, 0, Tk) : Tk;
         float* dpb = dp + r0 * Tk;
         if (kv > 0) {
-          GemmArgs gp{rows, kv, D, dO + r0 * D, D, 1, V, 1, D, dpb, nullptr, Act::None, Tk};
+          GemmArgs gp{rows, kv, D, dO + r0 * D, D, 1, V, 1, vv.st, dpb, nullptr, Act::None, Tk};
           sgemm(gp, 1);
         }
         for (int64_t i = 0; i < rows; i++) {
@@ -191,7 +286,7 @@ TESSERA_FN(attentionBackward) {
         }
         float* dQ = dq + (bh * Tq + r0) * D;
         if (kv > 0) {
-          GemmArgs gq{rows, D, kv, dpb, Tk, 1, K, D, 1, dQ, nullptr, Act::None, D};
+          GemmArgs gq{rows, D, kv, dpb, Tk, 1, K, kvw.st, 1, dQ, nullptr, Act::None, D};
           sgemm(gq, 1);
         } else {
           std::fill(dQ, dQ + rows * D, 0.0f);
@@ -210,7 +305,7 @@ TESSERA_FN(attentionBackward) {
         }
         GemmArgs gv{cols, D, Tq - q0, Pd + q0 * Tk + c0, 1, Tk, dO + q0 * D, D, 1, dV, nullptr, Act::None, D};
         sgemm(gv, 1);
-        GemmArgs gk{cols, D, Tq - q0, dp + q0 * Tk + c0, 1, Tk, Q + q0 * D, D, 1, dK, nullptr, Act::None, D};
+        GemmArgs gk{cols, D, Tq - q0, dp + q0 * Tk + c0, 1, Tk, Q + q0 * qv.st, qv.st, 1, dK, nullptr, Act::None, D};
         sgemm(gk, 1);
       }
     }

@@ -59,7 +59,10 @@ export interface AdamWParams {
   step: number;
 }
 
-/** Attention inputs of the fused scaled-dot-product op. q: (B, H, Tq, D), k and v: (B, H, Tk, D), contiguous. */
+/**
+ * Attention inputs of the fused scaled-dot-product op. q: (B, H, Tq, D), k and v: (B, H, Tk, D), contiguous
+ * unless `layouts` says otherwise (only on backends that declare `attentionStrided`).
+ */
 export interface AttentionArgs {
   q: Storage;
   k: Storage;
@@ -79,6 +82,16 @@ export interface AttentionArgs {
    * Absent means true.
    */
   needsBackward?: boolean;
+  /**
+   * Views of q, k and v in their storages as (B, H, T, D) layouts at any strides with unit stride along D
+   * (e.g. heads of a (B, T, H * D) projection). Absent: contiguous. Only passed where `attentionStrided` is set.
+   */
+  layouts?: { q: Layout; k: Layout; v: Layout };
+  /**
+   * Order of the output storage: 'bhtd' (default) or 'bthd', (B, Tq, H, D) contiguous — heads already merged
+   * as (B, Tq, H * D). Only passed where `attentionStrided` is set. Gradients are (B, H, T, D) contiguous either way.
+   */
+  outLayout?: 'bhtd' | 'bthd';
 }
 
 /** What the fused attention forward returns; `saved` is what its backward needs (opaque to the caller). */
@@ -100,6 +113,8 @@ export interface Backend {
   readonly device: string;
   /** Dtypes elementwise/reduction/matmul kernels compute in; the front end casts other inputs first. */
   readonly computeDTypes: readonly DType[];
+  /** Set when `attention` takes strided q/k/v (`AttentionArgs.layouts`) and writes either output order (`outLayout`). */
+  readonly attentionStrided?: true;
 
   // --- memory ---
   /** A zero-filled storage. */

@@ -52,9 +52,11 @@ export interface NativeAddon {
   crossEntropy(logits: Handle, targets: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): [Handle, Handle];
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dl: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): Handle;
   attention(q: Handle, k: Handle, v: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
-    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number, keepProbs: boolean): [Handle, Handle | null, Handle | null];
+    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number, keepProbs: boolean,
+    layouts?: Float64Array | null, outBthd?: boolean): [Handle, Handle | null, Handle | null];
   attentionBackward(q: Handle, k: Handle, v: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
-    probs: Handle, keep: Handle | null, dropoutP: number, scale: number, dout: Handle, causal: boolean): [Handle, Handle, Handle];
+    probs: Handle, keep: Handle | null, dropoutP: number, scale: number, dout: Handle, causal: boolean,
+    layouts?: Float64Array | null): [Handle, Handle, Handle];
   adamw(p: Handle, g: Handle, m: Handle, v: Handle, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   lstmCell(gates: Handle, cPrev: Handle, B: number, H: number): [Handle, Handle];
   lstmCellBackward(gates: Handle, cPrev: Handle, c: Handle, dh: Handle, dc: Handle, B: number, H: number): [Handle, Handle];

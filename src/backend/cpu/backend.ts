@@ -53,10 +53,24 @@ function hostForDType(data: HostArray, dtype: DType): ArrayBufferView {
 
 const f64 = (xs: readonly number[]) => Float64Array.from(xs);
 
+/** The q, k, v views of strided attention as one array of three encoded layouts (null: all contiguous). */
+function encodeAttentionLayouts(args: AttentionArgs): Float64Array | null {
+  const l = args.layouts;
+  if (!l) return null;
+  const parts = [encodeLayout(l.q), encodeLayout(l.k), encodeLayout(l.v)];
+  for (const [i, p] of parts.entries()) {
+    if (p.length !== 10) throw new TesseraError(`cpu attention: ${'qkv'[i]} layout must be 4-D (B, H, T, D), got ${p[0]} dims`);
+  }
+  const out = new Float64Array(30);
+  parts.forEach((p, i) => out.set(p, 10 * i));
+  return out;
+}
+
 export class NativeCpuBackend implements Backend {
   readonly name = 'cpu';
   readonly device = 'cpu';
   readonly computeDTypes: readonly DType[] = ['float32', 'bfloat16', 'int32', 'int64', 'uint8', 'bool'];
+  readonly attentionStrided = true;
 
   constructor(private readonly addon: NativeAddon) {}
 
@@ -283,6 +297,7 @@ export class NativeCpuBackend implements Backend {
   attention(args: AttentionArgs): AttentionResult {
     if (args.q.dtype === 'bfloat16') {
       // bf16 attention (autocast): computed in float32, the output rounded to bf16
+      if (args.layouts || args.outLayout === 'bthd') throw new TesseraError('cpu attention: strided q/k/v and the bthd output are float32 only');
       const q = this.denseF32(args.q), k = this.denseF32(args.k), v = this.denseF32(args.v);
       const r = this.attention({ ...args, q, k, v });
       for (const t of [q, k, v]) this.release(t);
@@ -291,7 +306,8 @@ export class NativeCpuBackend implements Backend {
     const { B, H, Tq, Tk, D } = args.shape;
     const [out, probs, keep] = this.addon.attention(handleOf(args.q, 'attention'), handleOf(args.k, 'attention'), handleOf(args.v, 'attention'),
       B, H, Tq, Tk, D, args.mask ? handleOf(args.mask.storage, 'attention') : null, args.mask ? encodeLayout(args.mask.layout) : null,
-      args.causal, args.scale, args.dropoutP, args.returnProbs || args.needsBackward !== false);
+      args.causal, args.scale, args.dropoutP, args.returnProbs || args.needsBackward !== false,
+      encodeAttentionLayouts(args), args.outLayout === 'bthd');
     if (!probs) return { out: this.f32(out, B * H * Tq * D), saved: null };
     const saved: NativeAttentionSaved = {
       probs: this.f32(probs, B * H * Tq * Tk),
@@ -311,7 +327,8 @@ export class NativeCpuBackend implements Backend {
     const saved = result.saved as NativeAttentionSaved;
     if (!saved || !(saved.probs instanceof NativeStorage)) throw new TesseraError('cpu attentionBackward: the forward result is not from the cpu device');
     const [dq, dk, dv] = this.addon.attentionBackward(handleOf(args.q, 'attention'), handleOf(args.k, 'attention'), handleOf(args.v, 'attention'),
-      B, H, Tq, Tk, D, saved.probs.handle, saved.keep ? saved.keep.handle : null, args.dropoutP, args.scale, handleOf(dout, 'attention'), args.causal);
+      B, H, Tq, Tk, D, saved.probs.handle, saved.keep ? saved.keep.handle : null, args.dropoutP, args.scale, handleOf(dout, 'attention'), args.causal,
+      encodeAttentionLayouts(args));
     return { dq: this.f32(dq, B * H * Tq * D), dk: this.f32(dk, B * H * Tk * D), dv: this.f32(dv, B * H * Tk * D) };
   }
 

@@ -203,8 +203,6 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     // (and half inputs outside autocast stay half on backends that compute in that type)
     const same = q.dtype === k.dtype && q.dtype === v.dtype && q.dtype !== 'float32' && isFloat(q.dtype) && be.computeDTypes.includes(q.dtype);
     const ac = autocastTarget(be, [q.dtype, k.dtype, v.dtype]) ?? (same ? q.dtype : null);
-    const prep = (t: Tensor) => (ac ? t.to(ac).contiguous() : dense(t));
-    const Q = prep(q), K = prep(k), V = prep(v);
     let maskArg;
     if (mask) {
       const m = mask.dtype === 'float32' ? mask : mask.to('float32');
@@ -212,7 +210,23 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
       maskArg = { storage: ml.storage, layout: ml.layout };
     }
     const needsBackward = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad);
-    const args = { q: Q.storage, k: K.storage, v: V.storage, shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false, needsBackward };
+    const base = { shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false, needsBackward };
+    const unitLast = (t: Tensor) => t.dtype === 'float32' && (D === 1 || t.layout.strides[3] === 1);
+    if (be.attentionStrided && !ac && unitLast(q) && unitLast(k) && unitLast(v)) {
+      // q, k, v read in place (e.g. heads of a (B, T, H * D) projection) and the output written as
+      // (B, Tq, H, D), so splitting and merging heads around attention are views, not copies
+      const args = { ...base, q: q.storage, k: k.storage, v: v.storage, layouts: { q: q.layout, k: k.layout, v: v.layout }, outLayout: 'bthd' as const };
+      const r = be.attention!(args);
+      const view = Tensor.fromStorage(r.out, [B, Tq, H, D], be).transpose(1, 2);
+      const out = Tensor.record(view, 'attention', [q, k, v], (g) => {
+        const d = be.attentionBackward!(args, r, dense(g).storage);
+        return [Tensor.fromStorage(d.dq, q.shape, be), Tensor.fromStorage(d.dk, k.shape, be), Tensor.fromStorage(d.dv, v.shape, be)];
+      });
+      return { out, probs: r.probs ? Tensor.fromStorage(r.probs, [B, H, Tq, Tk], be) : undefined };
+    }
+    const prep = (t: Tensor) => (ac ? t.to(ac).contiguous() : dense(t));
+    const Q = prep(q), K = prep(k), V = prep(v);
+    const args = { ...base, q: Q.storage, k: K.storage, v: V.storage };
     const r = be.attention!(args);
     const out = Tensor.record(Tensor.fromStorage(r.out, [B, H, Tq, D], be), 'attention', [Q, K, V], (g) => {
       const G = ac ? g.to(ac).contiguous() : dense(g);
