@@ -41,16 +41,28 @@ const outPath = arg('out', 'tessera-bench.json');
 const be = getBackend(DEVICE);
 const sync = () => be.synchronize();
 
-/** Median-free simple timing as the PyTorch side does it: warm up, then the mean of `steps` runs. */
-function time(fn: () => void, steps = STEPS, warmup = WARMUP): { seconds: number; hostSeconds: number } {
+/** The collector runs the cuda backend has made so far (zeros elsewhere). */
+function collections(): { minor: number; major: number } {
+  if (!CUDA) return { minor: 0, major: 0 };
+  const m = cudaMemoryStats(DEVICE);
+  return { minor: m.minorCollections, major: m.majorCollections };
+}
+
+/**
+ * Median-free simple timing as the PyTorch side does it: warm up, then the mean of `steps` runs; also the
+ * host's share (time to enqueue) and the collections that ran during the timed steps.
+ */
+function time(fn: () => void, steps = STEPS, warmup = WARMUP): { seconds: number; hostSeconds: number; minorGc: number; majorGc: number } {
   for (let i = 0; i < warmup; i++) fn();
   sync();
+  const c0 = collections();
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) fn();
   const t1 = performance.now();
   sync();
   const t2 = performance.now();
-  return { seconds: (t2 - t0) / 1000 / steps, hostSeconds: (t1 - t0) / 1000 / steps };
+  const c1 = collections();
+  return { seconds: (t2 - t0) / 1000 / steps, hostSeconds: (t1 - t0) / 1000 / steps, minorGc: c1.minor - c0.minor, majorGc: c1.major - c0.major };
 }
 
 type Json = Record<string, unknown>;
@@ -144,7 +156,8 @@ function profileSteps(fn: () => void, steps = 2): { op: string; calls: number; m
   if (!CUDA) return [];
   cudaProfile(true);
   for (let i = 0; i < steps; i++) fn();
-  return cudaProfile(false).slice(0, 30).map((r) => ({ op: r.op, calls: r.calls / steps, ms: r.ms / steps }));
+  // the 'profile' calls themselves span the whole window (their events bracket it): not an op of the step
+  return cudaProfile(false).filter((r) => r.op !== 'profile').slice(0, 30).map((r) => ({ op: r.op, calls: r.calls / steps, ms: r.ms / steps }));
 }
 
 const TINY_BERT = { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, vocab_size: 120 };
@@ -256,6 +269,7 @@ function runModel(row: ModelRow): Json {
       r[`train_${mode}_${row.unit}_per_s`] = rate;
       r[`train_${mode}_step_ms`] = t.seconds * 1e3;
       r[`train_${mode}_host_ms`] = t.hostSeconds * 1e3;
+      r[`train_${mode}_collections`] = { minor: t.minorGc, major: t.majorGc };
       r[`train_${mode}_mfu`] = (rate * row.flops.trainPerUnit) / peak;
       if (withProfile) r[`train_${mode}_profile`] = profileSteps(step);
     }
@@ -264,6 +278,7 @@ function runModel(row: ModelRow): Json {
     const rate = row.perStep / t.seconds;
     r[`infer_${mode}_${row.unit}_per_s`] = rate;
     r[`infer_${mode}_host_ms`] = t.hostSeconds * 1e3;
+    r[`infer_${mode}_collections`] = { minor: t.minorGc, major: t.majorGc };
     r[`infer_${mode}_mfu`] = (rate * row.flops.inferPerUnit) / peak;
     if (withProfile) r[`infer_${mode}_profile`] = profileSteps(() => noGrad(() => void amp(() => row.infer(model))));
   }

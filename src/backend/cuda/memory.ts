@@ -2,7 +2,9 @@
 // and V8 does not see device memory, so the backend drives the collector itself: after each op it reads
 // the allocator's counters (a shared Float64Array, no call) and, past a threshold of new allocations, runs
 // a minor collection (cheap; frees the temporaries of the last few ops), and a full one when the live
-// bytes exceed half the device. An out-of-memory error triggers a full collection and one retry.
+// bytes exceed half the device (and, after a full one that left them there, a quarter of the device more
+// than it left, so legitimately live memory does not turn every minor collection into a full one). An
+// out-of-memory error triggers a full collection and one retry.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CudaAddon } from './addon.js';
@@ -38,15 +40,18 @@ export class DeviceMemory {
   private readonly counters: Float64Array;
   /** New bytes handed out between minor collections. */
   readonly minorThreshold: number;
-  /** Live bytes above which a full collection runs. */
-  readonly majorThreshold: number;
+  /** Live bytes above which a full collection runs (never below half the device). */
+  majorThreshold: number;
+  private readonly majorFloor: number;
+  private readonly majorStep: number;
   readonly stats: CollectorStats = { minor: 0, major: 0, oomRetries: 0 };
 
   constructor(private readonly addon: CudaAddon, private readonly device: number, totalMemory: number) {
     this.counters = addon.counters(device);
     const envMinor = Number(process.env.TESSERA_CUDA_GC_BYTES);
     this.minorThreshold = envMinor > 0 ? envMinor : Math.max(1 << 30, totalMemory * 0.05);
-    this.majorThreshold = totalMemory * 0.5;
+    this.majorFloor = this.majorThreshold = totalMemory * 0.5;
+    this.majorStep = totalMemory * 0.25;
   }
 
   /** Call after an op allocated: collects when enough new device memory was handed out. */
@@ -66,6 +71,8 @@ export class DeviceMemory {
     }
     gc();
     this.stats.major++;
+    // what a full collection could not free is live: the next one waits until the live bytes grow by a step
+    this.majorThreshold = Math.max(this.majorFloor, this.counters[1]! + this.majorStep);
   }
 
   /** Runs fn; on a cuda out-of-memory error collects everything collectable and tries once more. */
