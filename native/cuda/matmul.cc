@@ -2,7 +2,7 @@
 // product C^T = B^T A^T, so a transposed view (a stride swap) becomes a cuBLAS transpose flag instead of a
 // copy; batch dims collapse to one batch stride (0 for a broadcast operand), and a broadcast right-hand
 // side folds the batch into M. Only layouts cuBLAS cannot express are copied first. f32 runs in full
-// precision unless TF32 is allowed; bf16/f16 accumulate in f32. The bias epilogue runs inside cuBLASLt.
+// precision unless TF32 is allowed; bf16/f16 accumulate in f32. The bias and ReLU epilogues run inside cuBLASLt.
 #include <cublasLt.h>
 
 #include <cstring>
@@ -115,7 +115,7 @@ bool mapSide(int64_t R, int64_t C, int64_t sR, int64_t sC, Side* s) {
 }
 
 struct PlanKey {
-  int dtype, tf32, transA, transB, bias, biasType;
+  int dtype, tf32, transA, transB, bias, biasType, relu;
   uint64_t m, n, k;
   int64_t lda, ldb, ldc, strideA, strideB, strideC;
   int batch;
@@ -164,9 +164,13 @@ Plan* planFor(Context& c, const PlanKey& key) {
   const cublasOperation_t opA = key.transA ? CUBLAS_OP_T : CUBLAS_OP_N, opB = key.transB ? CUBLAS_OP_T : CUBLAS_OP_N;
   checkLt(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof(opA)), "desc transa");
   checkLt(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof(opB)), "desc transb");
-  if (key.bias) {
-    const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+  // ReLU is exact in the epilogue (max with 0 on the float32 accumulator, before the rounding to the output
+  // type); GELU stays a separate pass (cuBLASLt's is the tanh approximation only)
+  if (key.bias || key.relu) {
+    const cublasLtEpilogue_t epi = key.bias ? (key.relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS) : CUBLASLT_EPILOGUE_RELU;
     checkLt(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof(epi)), "desc epilogue");
+  }
+  if (key.bias) {
     const cudaDataType_t bt = cudaTypeOf(static_cast<DType>(key.biasType));
     checkLt(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bt, sizeof(bt)), "desc bias type");
   }
@@ -378,6 +382,7 @@ TCUDA_FN(matmul) {
   key.transB = ltB.trans;
   key.bias = biasPtr ? 1 : 0;
   key.biasType = static_cast<int>(biasType);
+  key.relu = act == kActRelu ? 1 : 0;
   key.m = static_cast<uint64_t>(mp);
   key.n = static_cast<uint64_t>(M);
   key.k = static_cast<uint64_t>(kp);
@@ -401,7 +406,7 @@ TCUDA_FN(matmul) {
   setLastKernel("cublasLtMatmul");
   if (profiling()) {
     profileDetail(std::string(dtypeName(A->dtype)) + " " + std::to_string(nb) + "x" + std::to_string(M) + "x" + std::to_string(K) + "x" + std::to_string(N) +
-                  (ltB.trans ? " aT" : "") + (ltA.trans ? " bT" : "") + (biasPtr ? " bias" : "") + (tf32 ? " tf32" : "") + (padA || padB || padC ? " padded" : ""));
+                  (ltB.trans ? " aT" : "") + (ltA.trans ? " bT" : "") + (biasPtr ? " bias" : "") + (key.relu ? " relu" : "") + (tf32 ? " tf32" : "") + (padA || padB || padC ? " padded" : ""));
   }
   checkLt(cublasLtMatmul(static_cast<cublasLtHandle_t>(c.lt), plan->desc, &alpha, bPtr, plan->la, aPtr, plan->lb, &beta, dPtr, plan->lc,
                          dPtr, plan->lc, &plan->algo, c.workspace, plan->workspace, c.stream),
@@ -410,7 +415,7 @@ TCUDA_FN(matmul) {
   if (padC) {
     pitchCopy(c, out->data, N, dPtr, ldc, N, M, es);
   }
-  if (act != kActNone) applyActivationInPlace(c, out.get(), act);
+  if (act != kActNone && !key.relu) applyActivationInPlace(c, out.get(), act);
   return napi::wrapOwned(a.env, out);
 }
 

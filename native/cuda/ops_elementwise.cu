@@ -111,6 +111,7 @@ TCUDA_FN(map) {
   const int64_t n = l.numel();
   Owned out(allocBuffer(x->device, outT, n, false));
   const Walk<1> w = walkOf(l);
+  if (profiling()) profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + " " + l.shapeString() + (walkDense(w) ? " dense" : " strided nd" + std::to_string(w.nd)));
   dispatchType(x->dtype, [&](auto tag) {
     using T = decltype(tag);
     using V = typename Num<T>::type;
@@ -148,6 +149,7 @@ TCUDA_FN(binary) {
   Owned out(allocBuffer(x->device, outT, n, false));
   const int64_t* strides[2] = {xl.strides, yl.strides};
   const Walk<2> w = makeWalk<2>(xl.shape, xl.nd, strides);
+  if (profiling()) profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + " " + xl.shapeString() + (walkDense(w) ? " dense" : " strided nd" + std::to_string(w.nd)));
   dispatchType(x->dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* ap = x->as<T>() + xl.offset;

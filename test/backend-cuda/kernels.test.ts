@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   arange, cat, conv2d, crossEntropy, embedding, getBackend, layerNorm, linear, logSoftmax, manualSeed, matmul, optim,
-  randn, scaledDotProductAttention, setFusedOps, softmax, tensor, where, lstmCell, TesseraError, type Tensor,
+  randn, scaledDotProductAttention, setFusedOps, softmax, tensor, where, lstmCell, TesseraError, Tensor,
 } from '../../src/index.js';
 import { setAllowTF32 } from '../../src/backend/cuda/index.js';
 import { assertClose } from '../helpers/assert.js';
@@ -182,6 +182,19 @@ test('matmul epilogue activations in the backend call', opts, () => {
       const s = be.matmul(a.storage, a.layout, b.storage, b.layout, { bias: bias.storage, activation });
       return tensor(be.toHost(s, { shape: [12, 24], strides: [24, 1], offset: 0 }) as Float32Array, { shape: [12, 24], device: 'cpu-js' });
     }, { atol: 1e-4, rtol: 1e-4 });
+  }
+  // ReLU runs inside cuBLASLt's epilogue: also without a bias, and in bf16 (rounded after the max)
+  for (const [dtype, withBias] of [['float32', false], ['bfloat16', true], ['bfloat16', false]] as const) {
+    same(`relu ${dtype}${withBias ? ' + bias' : ''}`, (dev) => {
+      const be = getBackend(dev);
+      // bf16 inputs where the backend computes in bf16; the reference gets the same rounded values in float32
+      const half = dtype === 'bfloat16' && be.computeDTypes.includes('bfloat16');
+      const cast = (t: Tensor) => (dtype === 'float32' ? t : half ? t.to('bfloat16') : t.to('bfloat16').to('float32'));
+      const a = cast(on(dev, data(12 * 40, 35), [12, 40])), b = cast(on(dev, data(40 * 24, 36), [40, 24]));
+      const bias = withBias ? cast(on(dev, data(24, 37), [24])) : undefined;
+      const s = be.matmul(a.storage, a.layout, b.storage, b.layout, { bias: bias?.storage, activation: 'relu' });
+      return Tensor.fromStorage(s, [12, 24], be).to('float32').toDevice('cpu-js');
+    }, dtype === 'float32' ? { atol: 1e-4, rtol: 1e-4 } : { atol: 2e-2, rtol: 2e-2 });
   }
 });
 
