@@ -1,7 +1,6 @@
 // Node-API helpers: argument decoding, storage externals with finalizers, TesseraError construction.
 #include "napi_util.h"
 
-#include <atomic>
 #include <cstring>
 
 namespace tessera::napi {
@@ -27,23 +26,18 @@ InstanceData* instance(napi_env env) {
   return static_cast<InstanceData*>(data);
 }
 
-// Bytes freed by finalizers that V8 has not been told about yet. A finalizer runs inside a garbage
-// collection, where adjusting V8's external-memory count is not safe, so the next wrap or release on the
-// JS thread reports them (V8 only needs the count to decide when to collect next).
-std::atomic<int64_t> unreportedFreed{0};
-
 // A basic finalizer: it runs during the GC that found the external dead (see napi_util.h) and touches no JS.
+// What it returns to the system reaches V8 with the next report from the JS thread (reportExternal).
 void finalizeBuffer(node_api_basic_env, void* data, void*) {
   auto* b = static_cast<Buffer*>(data);
-  const int64_t bytes = b->released ? 0 : static_cast<int64_t>(b->bytes);
   freeBufferData(b);
   delete b;
-  if (bytes) unreportedFreed.fetch_add(bytes, std::memory_order_relaxed);
 }
 
-// Reports this change plus what finalizers freed since the last report.
-void adjustExternal(napi_env env, int64_t change) {
-  change -= unreportedFreed.exchange(0, std::memory_order_relaxed);
+// Tells V8 how much memory storages took from (or gave back to) the system since the last report. Called
+// on the JS thread only: inside a garbage collection adjusting V8's count is not safe.
+void reportExternal(napi_env env) {
+  const int64_t change = takeSystemDelta();
   int64_t ignored;
   if (change) napi_adjust_external_memory(env, change, &ignored);
 }
@@ -154,15 +148,14 @@ napi_value wrap(napi_env env, Buffer* b) {
     throw OpError("native cpu backend: could not wrap a storage");
   }
   napi_type_tag_object(env, v, &kBufferTag);
-  adjustExternal(env, static_cast<int64_t>(b->bytes));
+  reportExternal(env);
   return v;
 }
 
 void releaseBuffer(napi_env env, Buffer* b) {
   if (b->released) return;
-  const int64_t bytes = static_cast<int64_t>(b->bytes);
   freeBufferData(b);
-  adjustExternal(env, -bytes);
+  reportExternal(env);
 }
 
 napi_value makeNumber(napi_env env, double v) {

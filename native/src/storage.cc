@@ -17,6 +17,9 @@ namespace tessera {
 
 namespace {
 std::atomic<int64_t> live{0};
+// Bytes taken from / returned to the system since the JS thread last reported them to V8 (see
+// takeSystemDelta): cache hits and returns to the cache move no memory in or out of the process.
+std::atomic<int64_t> systemDelta{0};
 
 constexpr size_t kCacheMin = 64 * 1024;
 
@@ -62,6 +65,7 @@ void* takeBlock(size_t capacity) {
     emptyCache();
     p = std::aligned_alloc(64, capacity);
   }
+  if (p) systemDelta.fetch_add(static_cast<int64_t>(capacity), std::memory_order_relaxed);
   return p;
 }
 
@@ -76,6 +80,7 @@ void giveBlock(void* p, size_t capacity) {
     }
   }
   std::free(p);
+  systemDelta.fetch_sub(static_cast<int64_t>(capacity), std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -90,6 +95,7 @@ void emptyCache() {
   std::lock_guard<std::mutex> lock(c.mu);
   for (auto& [size, blocks] : c.free)
     for (void* p : blocks) std::free(p);
+  systemDelta.fetch_sub(static_cast<int64_t>(c.bytes), std::memory_order_relaxed);
   c.free.clear();
   c.bytes = 0;
 }
@@ -151,5 +157,7 @@ void freeBufferData(Buffer* b) {
 }
 
 int64_t liveBytes() { return live.load(); }
+
+int64_t takeSystemDelta() { return systemDelta.exchange(0, std::memory_order_relaxed); }
 
 }  // namespace tessera

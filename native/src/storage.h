@@ -1,7 +1,8 @@
 // Native storages: one aligned host block of one dtype, owned by a JS object through a napi external whose
 // finalizer frees it (release() frees it earlier). Freed blocks of 64 KiB and more go to a size-class cache
 // (capped by TESSERA_CPU_CACHE_MB, default 1024) so the next op's output skips the page faults of fresh
-// memory. The device field is the seam for CUDA storages.
+// memory. V8 is told only about memory taken from or returned to the system (takeSystemDelta): a block
+// that goes round through the cache is not new memory and must not trigger a garbage collection. The device field is the seam for CUDA storages.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +33,11 @@ Buffer* allocBuffer(DType dtype, int64_t length, bool zero);
 void freeBufferData(Buffer* b);
 /** Bytes of live native storage (for tests and memory reports). */
 int64_t liveBytes();
+/**
+ * Bytes this process took from the system for storages (fresh blocks) minus bytes it gave back, since the
+ * last call: what V8 is told as external memory, so blocks recycled through the cache cause no collections.
+ */
+int64_t takeSystemDelta();
 /** Bytes of freed blocks kept for reuse. */
 int64_t cachedBytes();
 /** Returns every cached block to the system. */

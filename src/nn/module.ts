@@ -4,6 +4,7 @@ import { ShapeError, TesseraError } from '../errors.js';
 import { noGrad } from '../autograd/engine.js';
 import type { DType } from '../tensor/dtype.js';
 import { shapeStr } from '../tensor/shape.js';
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export interface LoadStateDictOptions {
@@ -34,21 +35,21 @@ export class Module {
   addParameter(name: string, t: Tensor | null): Tensor | null;
   addParameter(name: string, t: Tensor | null): Tensor | null {
     if (name.includes('.') || name === '') throw new TesseraError(`parameter name '${name}' must be non-empty and have no dots`);
-    if (t) t.requiresGrad_(true);
+    if (t) keep(t.requiresGrad_(true));
     this.params.set(name, t);
     return t;
   }
 
   /** Registers a buffer (state that is not trained: position ids, running stats...). */
   addBuffer(name: string, t: Tensor, persistent = true): Tensor {
-    this.buffers.set(name, { tensor: t, persistent });
+    this.buffers.set(name, { tensor: keep(t), persistent });
     return t;
   }
 
   /** Replaces a registered parameter (e.g. tying an output layer to an embedding). */
   setParameter(name: string, t: Tensor): void {
     if (!this.params.has(name)) throw new TesseraError(`no parameter '${name}' to replace`);
-    this.params.set(name, t);
+    this.params.set(name, keep(t));
   }
 
   /** The direct child modules with their names. */

@@ -1,6 +1,7 @@
 // Adam and AdamW (decoupled weight decay, Loshchilov & Hutter) as torch.optim; AdamW uses the backend's
 // fused step when it has one.
 import { noGrad } from '../autograd/engine.js';
+import { keep } from '../tensor/scope.js';
 import { zerosLike } from '../tensor/creation.js';
 import { fusedOpsEnabled } from '../tensor/ops/fused.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -33,7 +34,7 @@ export class Adam extends Optimizer {
           if (!p.grad) continue;
           let st = this.state.get(p);
           if (!st) {
-            st = { exp_avg: zerosLike(p, { dtype: 'float32' }), exp_avg_sq: zerosLike(p, { dtype: 'float32' }) };
+            st = { exp_avg: keep(zerosLike(p, { dtype: 'float32' })), exp_avg_sq: keep(zerosLike(p, { dtype: 'float32' })) };
             this.state.set(p, st);
           }
           const m = st.exp_avg!, v = st.exp_avg_sq!;

@@ -1,6 +1,7 @@
 // Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_): computed on the device, no host sync
 // unless the caller reads the returned norm.
 import { noGrad } from '../autograd/engine.js';
+import { keep } from '../tensor/scope.js';
 import { stack } from '../tensor/ops/indexing.js';
 import { where } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -14,7 +15,7 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number, eps = 1
     // coef = min(1, maxNorm / (norm + eps)), kept on the device
     const coef = norm.add(eps).reciprocal().mul(maxNorm);
     const clipped = where(coef.lt(1), coef, 1);
-    for (const p of params) if (p.grad) p.grad = p.grad.mul(clipped.to(p.grad.dtype));
+    for (const p of params) if (p.grad) p.grad = keep(p.grad.mul(clipped.to(p.grad.dtype)));
     return norm;
   });
 }

@@ -1,5 +1,6 @@
 // The optimizer base: parameter groups, per-parameter state, and a state dict for checkpoints.
 import { TesseraError } from '../errors.js';
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** A set of parameters sharing hyper-parameters (lr may be changed by a schedule). */
@@ -68,7 +69,7 @@ export abstract class Optimizer {
       for (const [k, t] of Object.entries(st)) {
         if (t.shape.join() !== p.shape.join()) throw new TesseraError(`optimizer state '${k}' of parameter ${i} has shape [${t.shape}] but the parameter [${p.shape}]`);
         // copies: the optimizer updates its state in place
-        moved[k] = (t.device === p.device ? t : t.toDevice(p.device)).detach().clone();
+        moved[k] = keep((t.device === p.device ? t : t.toDevice(p.device)).detach().clone());
       }
       if (Object.keys(moved).length) this.state.set(p, moved);
     });

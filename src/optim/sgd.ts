@@ -1,5 +1,6 @@
 // SGD with momentum, dampening, Nesterov and (coupled) weight decay, as torch.optim.SGD.
 import { noGrad } from '../autograd/engine.js';
+import { keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, type ParamGroup } from './optimizer.js';
 
@@ -34,7 +35,7 @@ export class SGD extends Optimizer {
           if (this.momentum) {
             const st = this.state.get(p);
             const buf = st ? st.momentum_buffer!.mul(this.momentum).add(d.mul(1 - this.dampening)) : d.contiguous();
-            this.state.set(p, { momentum_buffer: buf.detach() });
+            this.state.set(p, { momentum_buffer: keep(buf.detach()) });
             d = this.nesterov ? d.add(buf.mul(this.momentum)) : buf;
           }
           p.assign_(p.sub(d.mul(g.lr)));

@@ -10,6 +10,7 @@ import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as la from './ops/linalg.js';
 import * as ix from './ops/indexing.js';
+import { keep, trackStorage } from './scope.js';
 
 /** Nested number arrays, as given to `tensor()`. */
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -74,6 +75,7 @@ export class Tensor {
 
   /** @internal A new tensor from a contiguous storage of `shape` on `backend`. */
   static fromStorage(storage: Storage, shape: Shape, backend: Backend): Tensor {
+    trackStorage(storage, backend);
     return new Tensor(storage, contiguousLayout(shape), backend);
   }
 
@@ -108,7 +110,7 @@ export class Tensor {
   accumulateGrad(g: Tensor, keepGraph = false): void {
     const gg = g.dtype === this.dtype ? g : g.to(this.dtype);
     const sum = this.grad ? this.grad.add(gg) : gg;
-    this.grad = keepGraph ? sum : sum.detach();
+    this.grad = keep(keepGraph ? sum : sum.detach());
   }
 
   /** Backpropagates from this tensor: a scalar unless `grad` (of this shape) is given. */
@@ -153,6 +155,7 @@ export class Tensor {
     const storage = s.backend.copy(s.storage, s.layout, this.dtype);
     this.storage = storage;
     this.layout = contiguousLayout(this.layout.shape);
+    keep(this);
     return this;
   }
 
@@ -162,7 +165,8 @@ export class Tensor {
     this.storage = moved.storage;
     this.layout = moved.layout;
     this.backend = moved.backend;
-    if (this.grad) this.grad = this.grad.toDevice(device);
+    keep(this);
+    if (this.grad) this.grad = keep(this.grad.toDevice(device));
     return this;
   }
 
@@ -171,6 +175,7 @@ export class Tensor {
     if (dtype === this.dtype) return this;
     this.storage = this.backend.copy(this.storage, this.layout, dtype);
     this.layout = contiguousLayout(this.layout.shape);
+    keep(this);
     return this;
   }
 

@@ -5,6 +5,7 @@ import { Dropout } from '../../nn/layers/dropout.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { Module, ModuleList } from '../../nn/module.js';
+import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { BertAttention } from './attention.js';
 import type { BertConfig } from './config.js';
@@ -80,8 +81,11 @@ export class BertEncoder extends Module {
     const attentions: Tensor[] | undefined = opts.outputAttentions ? [] : undefined;
     let h = x;
     for (const layer of this.layer) {
-      const r = layer.forward(h, mask, !!attentions);
+      const prev = h;
+      const r = inferenceScope(() => layer.forward(prev, mask, !!attentions));
       h = r.output;
+      // inference: the previous hidden state is dead unless it is returned (then the scope keeps it)
+      if (!hiddenStates) releaseOwned(prev, h);
       hiddenStates?.push(h);
       if (attentions) attentions.push(r.probs!);
     }

@@ -3,6 +3,7 @@
 import { TesseraError } from '../../errors.js';
 import { where } from '../../tensor/ops/elementwise.js';
 import { shapeStr } from '../../tensor/shape.js';
+import { inferenceScope } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { JsonObject } from '../../io/json.js';
 import type { BertConfig } from './config.js';
@@ -77,6 +78,10 @@ export class BertModel extends BertPreTrainedModel {
   }
 
   forward(inputs: BertInputs, opts: OutputOptions = {}): BertModelOutput {
+    return inferenceScope(() => this.run(inputs, opts));
+  }
+
+  private run(inputs: BertInputs, opts: OutputOptions): BertModelOutput {
     const ids = inputs.inputIds;
     if (!ids) throw new TesseraError('BERT: input_ids is required');
     if (ids.ndim !== 2) throw new TesseraError(`input_ids has shape ${shapeStr(ids.shape)}, expected (batch, sequence)`);

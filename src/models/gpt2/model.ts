@@ -5,6 +5,7 @@ import { arange } from '../../tensor/creation.js';
 import { dropout } from '../../tensor/ops/fused.js';
 import { ShapeError, TesseraError } from '../../errors.js';
 import { shapeStr } from '../../tensor/shape.js';
+import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import { Embedding } from '../../nn/layers/embedding.js';
@@ -73,6 +74,10 @@ export class GPT2Model extends Module {
 
   /** input_ids (B, T) -> hidden states (B, T, C). */
   forward(inputIds: Tensor, opts: GPT2ForwardOptions = {}): GPT2ModelOutput {
+    return inferenceScope(() => this.run(inputIds, opts));
+  }
+
+  private run(inputIds: Tensor, opts: GPT2ForwardOptions): GPT2ModelOutput {
     const c = this.config;
     checkTokenIds(inputIds, c.vocab_size, 'input_ids', 'this GPT-2 model');
     const [B, T] = inputIds.shape as [number, number];
@@ -97,8 +102,10 @@ export class GPT2Model extends Module {
     const caches: LayerCache[] = [];
     this.h.items.forEach((block, i) => {
       if (opts.outputHiddenStates) hiddenStates.push(h);
-      const r = block.forward(h, { mask, past: past?.[i] ?? null, useCache: opts.useCache, needWeights: opts.outputAttentions });
+      const prev = h;
+      const r = inferenceScope(() => block.forward(prev, { mask, past: past?.[i] ?? null, useCache: opts.useCache, needWeights: opts.outputAttentions }));
       h = r.hidden;
+      if (!opts.outputHiddenStates) releaseOwned(prev, h);
       if (r.cache) caches.push(r.cache);
       if (r.weights) attentions.push(r.weights);
     });

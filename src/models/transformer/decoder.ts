@@ -3,6 +3,7 @@
 // the encoder states (padded source hidden) and the FFN; keys/values cached per layer for step-by-step decoding.
 import { TesseraError } from '../../errors.js';
 import { dropout } from '../../tensor/ops/fused.js';
+import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import type { Embedding } from '../../nn/layers/embedding.js';
@@ -105,6 +106,10 @@ export class TransformerDecoder extends Module {
 
   /** decoder_input_ids (B, T) -> decoder states (B, T, C). */
   forward(inputIds: Tensor, opts: DecoderOptions): DecoderOutput {
+    return inferenceScope(() => this.run(inputIds, opts));
+  }
+
+  private run(inputIds: Tensor, opts: DecoderOptions): DecoderOutput {
     const c = this.config;
     checkTokenIds(inputIds, targetVocabSize(c), 'decoder_input_ids', 'this Transformer');
     const [B, T] = inputIds.shape as [number, number];
@@ -125,8 +130,10 @@ export class TransformerDecoder extends Module {
       if (opts.outputHiddenStates) hiddenStates.push(h);
       if (skipLayer(c.decoder_layerdrop, this.training, h.device)) return;
       const cross = past ? past[i]!.cross : layer.encoder_attn.keyValue(enc!); // (B, H, S, D) each
-      const r = layer.forward(h, { selfMask, crossMask, cross, past: past?.[i] ? past[i]!.self : null, needWeights: opts.outputAttentions });
+      const prev = h;
+      const r = inferenceScope(() => layer.forward(prev, { selfMask, crossMask, cross, past: past?.[i] ? past[i]!.self : null, needWeights: opts.outputAttentions }));
       h = r.hidden;
+      if (!opts.outputHiddenStates) releaseOwned(prev, h);
       caches.push(r.cache);
       if (r.selfWeights) attentions.push(r.selfWeights);
       if (r.crossWeights) crossAttentions.push(r.crossWeights);

@@ -2,6 +2,7 @@
 // embeddings x sqrt(d_model) + sinusoidal positions, dropout, then N post-LN layers:
 // x = LN(x + Dropout(SelfAttn(x))), x = LN(x + Dropout(FFN(x))). Padded source positions get no attention.
 import { dropout } from '../../tensor/ops/fused.js';
+import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import type { Embedding } from '../../nn/layers/embedding.js';
@@ -75,6 +76,10 @@ export class TransformerEncoder extends Module {
 
   /** input_ids (B, S) -> encoder states (B, S, C). */
   forward(inputIds: Tensor, opts: EncoderOptions = {}): EncoderOutput {
+    return inferenceScope(() => this.run(inputIds, opts));
+  }
+
+  private run(inputIds: Tensor, opts: EncoderOptions): EncoderOutput {
     const c = this.config;
     checkTokenIds(inputIds, c.vocab_size, 'input_ids', 'this Transformer');
     const [B, S] = inputIds.shape as [number, number];
@@ -86,8 +91,10 @@ export class TransformerEncoder extends Module {
     for (const layer of this.layers) {
       if (opts.outputHiddenStates) hiddenStates.push(h);
       if (skipLayer(c.encoder_layerdrop, this.training, h.device)) continue;
-      const r = layer.forward(h, mask, opts.outputAttentions);
+      const prev = h;
+      const r = inferenceScope(() => layer.forward(prev, mask, opts.outputAttentions));
       h = r.hidden;
+      if (!opts.outputHiddenStates) releaseOwned(prev, h);
       if (r.weights) attentions.push(r.weights);
     }
     if (opts.outputHiddenStates) hiddenStates.push(h);

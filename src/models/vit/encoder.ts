@@ -8,6 +8,7 @@ import { Linear } from '../../nn/layers/linear.js';
 import { mergeHeads, splitHeads } from '../../nn/layers/multi-head-attention.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import { scaledDotProductAttention } from '../../tensor/ops/fused.js';
+import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ViTConfig } from './config.js';
 
@@ -82,8 +83,10 @@ export class ViTEncoder extends ModuleList<ViTLayer> {
     const attentions: Tensor[] | undefined = opts.outputAttentions ? [] : undefined;
     let h = x;
     for (const layer of this) {
-      const r = layer.forward(h, !!attentions);
+      const prev = h;
+      const r = inferenceScope(() => layer.forward(prev, !!attentions));
       h = r.output;
+      if (!hiddenStates) releaseOwned(prev, h);
       hiddenStates?.push(h);
       if (attentions) attentions.push(r.probs!);
     }

@@ -6,6 +6,7 @@ import { activation } from '../../nn/layers/feed-forward.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { Module } from '../../nn/module.js';
+import { inferenceScope } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ViTConfig } from './config.js';
 import { ViTEmbeddings } from './embeddings.js';
@@ -77,6 +78,10 @@ export class ViTModel extends ViTPreTrainedModel {
   }
 
   forward(inputs: ViTInputs, opts: ViTOutputOptions = {}): ViTModelOutput {
+    return inferenceScope(() => this.run(inputs, opts));
+  }
+
+  private run(inputs: ViTInputs, opts: ViTOutputOptions): ViTModelOutput {
     if (!inputs.pixelValues) throw new TesseraError('ViT: pixel_values is required');
     const x = this.embeddings.forward(inputs.pixelValues, opts.interpolatePosEncoding ?? false);
     const enc = this.layers.forward(x, opts);
