@@ -44,6 +44,7 @@ export class Adam extends Optimizer {
             const P = p.contiguous(), G = grad.contiguous();
             if (P !== p) p.assign_(P);
             be.adamw(p.storage, G.storage, m.storage, v.storage, { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay, step: t });
+            p.version++; // written in place
             continue;
           }
           let d = grad;

@@ -2,7 +2,10 @@
 // and attention run in bf16 (their inputs are cast, their outputs are bf16) while parameters stay float32
 // masters and everything else (norms, softmax, losses, reductions, the optimizer) keeps float32. Only
 // backends that compute in the half type take part (cuda); elsewhere the scope changes nothing.
-import type { Backend } from '../backend/backend.js';
+// As in torch, the half copies of parameters are cached for the whole outermost scope: a model's weights
+// are cast once per scope, not once per use.
+import { isGradEnabled } from '../autograd/engine.js';
+import type { Backend, Storage } from '../backend/backend.js';
 import { TesseraError } from '../errors.js';
 import { isFloat, type DType } from './dtype.js';
 
@@ -10,16 +13,61 @@ export type AutocastDType = 'bfloat16' | 'float16';
 
 let active: AutocastDType | null = null;
 
+/** What the cast cache needs of a tensor (structural: this file does not import Tensor). */
+interface Castable {
+  readonly storage: Storage;
+  readonly requiresGrad: boolean;
+  readonly isLeaf: boolean;
+  readonly version: number;
+  readonly gradFn: { freed?: boolean } | null;
+  to(dtype: DType): Castable;
+}
+
+interface CachedCast {
+  storage: Storage;
+  version: number;
+  dtype: DType;
+  /** Whether the copy was made with autograd recording (it then carries the cast's backward). */
+  recorded: boolean;
+  cast: Castable;
+}
+
+/** Half copies of parameters made in the current outermost autocast scope; null outside any scope. */
+let castCache: Map<Castable, CachedCast> | null = null;
+
 /** Runs fn with autocast on (matmuls and attention in `dtype`), restoring the previous state after. */
 export function withAutocast<T>(dtype: AutocastDType, fn: () => T): T {
   if (dtype !== 'bfloat16' && dtype !== 'float16') throw new TesseraError(`autocast: dtype must be 'bfloat16' or 'float16', got '${dtype as string}'`);
-  const prev = active;
+  const prev = active, outermost = castCache === null;
   active = dtype;
+  if (outermost) castCache = new Map();
   try {
     return fn();
   } finally {
     active = prev;
+    if (outermost) castCache = null;
   }
+}
+
+/**
+ * t cast to dtype for an autocast op. Parameters (leaves that require grad) are cast once per outermost
+ * autocast scope and reused while unchanged (same storage, same in-place version) and while the cached
+ * copy can still carry gradients when autograd records; anything else is cast each time.
+ */
+export function autocastOperand<T extends Castable>(t: T, dtype: DType, keepAlive: (c: T) => void): T {
+  if (t.storage.dtype === dtype) return t;
+  if (!castCache || !t.isLeaf || !t.requiresGrad) return t.to(dtype) as T;
+  const recorded = isGradEnabled();
+  const hit = castCache.get(t);
+  if (hit && hit.storage === t.storage && hit.version === t.version && hit.dtype === dtype && hit.recorded === recorded &&
+      !(recorded && hit.cast.gradFn?.freed)) {
+    return hit.cast as T;
+  }
+  const cast = t.to(dtype) as T;
+  // the copy outlives the memory scope it was made in (tidy): it belongs to the autocast scope
+  keepAlive(cast);
+  castCache.set(t, { storage: t.storage, version: t.version, dtype, recorded, cast });
+  return cast;
 }
 
 /** Runs fn with autocast off (inside an autocast scope, e.g. for a float32 loss). */

@@ -34,6 +34,8 @@ export class Tensor {
   /** The op that produced this tensor (null for leaves). */
   gradFn: GradNode | null = null;
   /** @internal set by retainGrad() */ retainsGrad = false;
+  /** @internal Bumped by every in-place write (assign_, optimizer steps): tells caches their copy is stale. */
+  version = 0;
 
   /** @internal Use the factory functions (tensor, zeros, ...) or ops instead. */
   constructor(storage: Storage, layout: Layout, backend: Backend, requiresGrad = false) {
@@ -155,6 +157,7 @@ export class Tensor {
     const storage = s.backend.copy(s.storage, s.layout, this.dtype);
     this.storage = storage;
     this.layout = contiguousLayout(this.layout.shape);
+    this.version++;
     keep(this);
     return this;
   }
@@ -165,6 +168,7 @@ export class Tensor {
     this.storage = moved.storage;
     this.layout = moved.layout;
     this.backend = moved.backend;
+    this.version++;
     keep(this);
     if (this.grad) this.grad = keep(this.grad.toDevice(device));
     return this;
@@ -175,6 +179,7 @@ export class Tensor {
     if (dtype === this.dtype) return this;
     this.storage = this.backend.copy(this.storage, this.layout, dtype);
     this.layout = contiguousLayout(this.layout.shape);
+    this.version++;
     keep(this);
     return this;
   }

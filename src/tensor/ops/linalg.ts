@@ -4,10 +4,14 @@ import type { Activation, Layout } from '../../backend/backend.js';
 import { ShapeError } from '../../errors.js';
 import { isGradEnabled } from '../../autograd/engine.js';
 import { promoteTypes, type DType } from '../dtype.js';
-import { autocastTarget } from '../autocast.js';
+import { autocastOperand, autocastTarget } from '../autocast.js';
+import { keep } from '../scope.js';
 import { broadcastLayout, broadcastShapes, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
+
+/** t in the autocast dtype (parameters cast once per autocast scope, see ../autocast.ts). */
+const castOperand = (t: Tensor, dtype: DType): Tensor => autocastOperand(t, dtype, keep);
 
 function computeIn(t: Tensor, dtype: DType): Tensor {
   const cd = t.backend.computeDTypes.includes(dtype) ? dtype : 'float32';
@@ -38,7 +42,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (b.ndim === 1) return matmul(a, b.unsqueeze(1)).squeeze(-1);
   // autocast (see ../autocast.ts): compute in the half type on the casted inputs
   const ac = autocastTarget(a.backend, [a.dtype, b.dtype]);
-  if (ac && (a.dtype !== ac || b.dtype !== ac)) return matmul(a.to(ac), b.to(ac));
+  if (ac && (a.dtype !== ac || b.dtype !== ac)) return matmul(castOperand(a, ac), castOperand(b, ac));
   const out = rawMatmul(a, b);
   return Tensor.record(out, 'matmul', [a, b], (g0) => {
     // gradients keep the output's dtype (a bf16 product gets bf16 gradient products)
@@ -60,7 +64,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null, activati
   if (bias && (bias.ndim !== 1 || bias.dim(0) !== outF)) throw new ShapeError(`linear: bias of shape ${shapeStr(bias.shape)} does not match ${outF} output features`);
   const ac = autocastTarget(x.backend, bias ? [x.dtype, weight.dtype, bias.dtype] : [x.dtype, weight.dtype]);
   if (ac && (x.dtype !== ac || weight.dtype !== ac || (bias && bias.dtype !== ac))) {
-    return linear(x.to(ac), weight.to(ac), bias ? bias.to(ac) : bias, activation);
+    return linear(castOperand(x, ac), castOperand(weight, ac), bias ? castOperand(bias, ac) : bias, activation);
   }
   const lead = x.shape.slice(0, -1);
   const x2 = x.reshape([-1, inF]);
