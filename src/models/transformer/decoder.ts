@@ -7,7 +7,7 @@ import { inferenceScope, releaseOwned } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module, ModuleList } from '../../nn/module.js';
 import type { Embedding } from '../../nn/layers/embedding.js';
-import { activation } from '../../nn/layers/feed-forward.js';
+import { activation, linearActivation } from '../../nn/layers/feed-forward.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { TransformerAttention, type LayerCache } from './attention.js';
@@ -58,7 +58,7 @@ export class DecoderLayer extends Module {
     let h = this.self_attn_layer_norm.forward(x.add(dropout(s.output, c.dropout, train)));
     const e = this.encoder_attn.attend(h, call.cross, { mask: call.crossMask, needWeights: call.needWeights });
     h = this.encoder_attn_layer_norm.forward(h.add(dropout(e.output, c.dropout, train)));
-    const f = dropout(activation(c.activation_function, this.fc1.forward(h)), c.activation_dropout, train);
+    const f = dropout(linearActivation(this.fc1, c.activation_function, h), c.activation_dropout, train);
     h = this.final_layer_norm.forward(h.add(dropout(this.fc2.forward(f), c.dropout, train)));
     return { hidden: h, cache: { self: selfKv, cross: call.cross }, selfWeights: s.weights, crossWeights: e.weights };
   }
