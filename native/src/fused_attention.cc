@@ -146,6 +146,13 @@ TESSERA_FN(attention) {
   const AttentionOps& ao = attentionOps();
   const MicroKernel& mk = gemmKernel();
   const int64_t MR = mk.mr, NR = mk.nr, KC = std::max(mk.kc, 16);
+  if (MR > 32) throw OpError("attention: micro-kernel tiles taller than 32 rows are not supported");
+  // A panels of MR rows: full panels with the kernel's SIMD packer where it has one
+  auto packPanels = [&](const float* x, int64_t ld, int64_t m, int64_t kc, float* dst) {
+    const int64_t full = mk.packRows ? m / MR * MR : 0;
+    for (int64_t i0 = 0; i0 < full; i0 += MR) mk.packRows(x + i0 * ld, ld, kc, dst + i0 * kc);
+    if (full < m) ao.packA(x + full * ld, ld, m - full, kc, static_cast<int>(MR), dst + full * kc);
+  };
   // query blocks: whole heads when there are enough (b, h) pairs to share out; causal blocks only compute
   // the keys their last row can see (about half the work)
   const int64_t small = roundUp(64, MR);
@@ -177,7 +184,7 @@ TESSERA_FN(attention) {
       const int64_t nk = (kv + NR - 1) / NR, rowPanels = (rows + MR - 1) / MR;
       ao.packRowsT(k.at(b, h), k.st, kv, D, static_cast<int>(NR), Kp);
       ao.packCols(v.at(b, h), v.st, kv, D, static_cast<int>(NR), Vp);
-      ao.packA(q.at(b, h) + r0 * q.st, q.st, rows, D, static_cast<int>(MR), Qp);
+      packPanels(q.at(b, h) + r0 * q.st, q.st, rows, D, Qp);
       for (int64_t ip = 0; ip < rowPanels; ip++)
         for (int64_t jp = 0; jp < nk; jp++)
           for (int64_t d0 = 0; d0 < D; d0 += KC)
@@ -203,7 +210,7 @@ TESSERA_FN(attention) {
         if (keep) drawKeep(bh, gi, row, kv);
         inv[i] = rinv;
       }
-      ao.packA(S, ldS, rows, kv, static_cast<int>(MR), Pp);
+      packPanels(S, ldS, rows, kv, Pp);
       for (int64_t ip = 0; ip < rowPanels; ip++)
         for (int64_t jp = 0; jp < Dp / NR; jp++)
           for (int64_t k0 = 0; k0 < kv; k0 += KC)
