@@ -62,6 +62,10 @@ export interface TrainerOptions<M extends Module, B> {
   config?: JsonObject | (() => JsonObject);
   /** Called after every optimizer step (before evaluation and saving); may change maxSteps. */
   onStep?: (info: { step: number; loss: number; elapsedMs: number }) => void;
+  /** Called after every evaluation with its mean loss. */
+  onEvaluate?: (info: { step: number; valLoss: number }) => void;
+  /** Called after every checkpoint save with the folder written (to export a model beside it, for example). */
+  onCheckpoint?: (info: { step: number; path: string }) => void;
   /** Devices whose generator state a checkpoint keeps (default: the model's). */
   rngDevices?: string[];
   /** Called at each stage of a checkpoint save (tests crash saves with it). */
@@ -218,6 +222,7 @@ export class Trainer<M extends Module, B extends object> {
       if (this.totals.bestValLoss === null || v < this.totals.bestValLoss) this.totals.bestValLoss = v;
       lastEvalStep = this.step;
       metrics?.write({ kind: 'eval', step: this.step, val_loss: v, elapsed_s: (trainMsBefore + elapsed()) / 1000 });
+      o.onEvaluate?.({ step: this.step, valLoss: v });
       return v;
     };
     const save = () => {
@@ -226,6 +231,7 @@ export class Trainer<M extends Module, B extends object> {
       this.lastCheckpoint = saveCheckpoint(o.checkpointDir, this.checkpointContent(), { keep: o.keepCheckpoints, onStage: o.onCheckpointStage });
       lastSaveStep = this.step;
       metrics?.write({ kind: 'checkpoint', step: this.step, path: this.lastCheckpoint });
+      o.onCheckpoint?.({ step: this.step, path: this.lastCheckpoint });
     };
 
     progress.start(this.maxSteps, this.step);

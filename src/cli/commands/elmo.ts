@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import '../../backend/all.js';
 import { resolveDevice } from '../options.js';
+import { defaultProgress } from '../../train/progress.js';
 import { noGrad } from '../../autograd/engine.js';
 import { TesseraError } from '../../errors.js';
 import { manualSeed } from '../../tensor/creation.js';
@@ -81,6 +82,11 @@ interface TrainFlags {
   seed?: string;
   device?: string;
   logEvery?: string;
+  softmax?: string;
+  numSamples?: string;
+  checkpointEvery?: string;
+  resume?: boolean;
+  progress?: boolean;
 }
 
 async function train(flags: TrainFlags): Promise<void> {
@@ -101,33 +107,56 @@ async function train(flags: TrainFlags): Promise<void> {
   const dropout = numberFlag(flags.dropout, '--dropout', { max: 0.99 });
   const seed = integerFlag(flags.seed, '--seed', 0) ?? 1;
   const logEvery = integerFlag(flags.logEvery, '--log-every', 1) ?? 50;
+  const softmax = flags.softmax ?? 'full';
+  if (softmax !== 'full' && softmax !== 'sampled') throw new TesseraError(`--softmax must be 'full' or 'sampled' (got '${flags.softmax}')`);
+  const numSamples = integerFlag(flags.numSamples, '--num-samples', 1);
+  if (numSamples !== undefined && softmax !== 'sampled') throw new TesseraError('--num-samples needs --softmax sampled');
+  const checkpointEvery = integerFlag(flags.checkpointEvery, '--checkpoint-every', 1);
   const device = pickDevice(flags.device);
   const sentences = readSentences(data);
   const valid = flags.valid === undefined ? undefined : readSentences(flags.valid);
   const vocab = ElmoVocabulary.fromSentences(sentences, { minCount, maxSize });
-  const config = elmoConfig(preset, { vocab_size: vocab.size, ...(dropout === undefined ? {} : { dropout }) });
+  const vocabText = vocab.words.map((w) => `${w}\n`).join('');
+  const checkpointDir = path.join(out, 'checkpoints');
+  if (flags.resume) {
+    const saved = path.join(out, 'vocab.txt');
+    if (!fs.existsSync(saved)) throw new TesseraError(`--resume: ${out} has no vocab.txt (not an ELMo training folder)`);
+    if (fs.readFileSync(saved, 'utf8') !== vocabText) throw new TesseraError(`--resume: the vocabulary of ${data} (with these --min-count/--max-vocab) differs from ${saved}`);
+  }
+  const sampled = softmax === 'sampled' ? { n_negative_samples_batch: numSamples ?? elmoConfig(preset).n_negative_samples_batch } : {};
+  const config = elmoConfig(preset, { vocab_size: vocab.size, softmax, ...sampled, ...(dropout === undefined ? {} : { dropout }) });
   manualSeed(seed);
   const model = new ElmoLanguageModel(config, { device });
   const words = sentences.reduce((s, x) => s + x.length, 0);
+  const softmaxText = config.softmax === 'sampled' ? `sampled softmax (${config.n_negative_samples_batch} negatives per batch)` : 'full softmax';
   process.stderr.write(
     `elmo: ${preset}, ${model.numParameters()} parameters, vocabulary ${vocab.size} (min count ${minCount}), ` +
-      `${sentences.length} sentences / ${words} words from ${data}, device ${device}\n`,
+      `${sentences.length} sentences / ${words} words from ${data}, ${softmaxText}, device ${device}\n`,
   );
+  fs.mkdirSync(out, { recursive: true });
   const result = await trainElmo(model, vocab, sentences, {
     epochs, maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60, maxTokens, maxLength, lr, clipNorm, warmupSteps, seed, logEvery, valid,
+    checkpointDir, checkpointEvery, resume: flags.resume ?? false, checkpointFiles: { 'vocab.txt': vocabText },
+    metricsPath: path.join(out, 'metrics.jsonl'),
+    progress: flags.progress && process.stderr.isTTY ? defaultProgress(process.stderr) : null,
     onLog: (p) => process.stderr.write(
-      `elmo: epoch ${p.epoch} step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(3)}  ppl fwd ${p.forwardPerplexity.toFixed(1)} ` +
+      `elmo: epoch ${p.epoch} step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(3)}  ${config.softmax === 'sampled' ? 'sampled ' : ''}ppl fwd ${p.forwardPerplexity.toFixed(1)} ` +
         `bwd ${p.backwardPerplexity.toFixed(1)}  lr ${p.lr.toExponential(2)}  ${p.tokensPerSecond.toFixed(0)} tokens/s  ${formatDuration(p.elapsedSeconds)}\n`,
     ),
     onEpochEnd: (epoch, v) => {
+      const ppl = v ? `: valid perplexity fwd ${v.forward.toFixed(2)} bwd ${v.backward.toFixed(2)} over ${v.tokens} tokens` : '';
+      process.stderr.write(`elmo: epoch ${epoch} done${ppl}\n`);
+    },
+    onCheckpoint: ({ step, path: ck, epochs: e }) => {
       saveElmo(out, model, vocab);
-      const ppl = v ? `; valid perplexity fwd ${v.forward.toFixed(2)} bwd ${v.backward.toFixed(2)} over ${v.tokens} tokens` : '';
-      process.stderr.write(`elmo: epoch ${epoch} saved to ${out}${ppl}\n`);
+      const epochText = Number.isInteger(e) ? String(e) : e.toFixed(2);
+      process.stderr.write(`elmo: epoch ${epochText} saved to ${out} (step ${step}, training checkpoint ${ck})\n`);
     },
   });
+  saveElmo(out, model, vocab);
   process.stderr.write(
-    `elmo: trained ${result.steps} steps on ${result.tokens} tokens per direction in ${formatDuration(result.seconds)} ` +
-      `(${(result.tokens / result.seconds).toFixed(0)} tokens/s)${result.stoppedByTime ? ', stopped by --max-minutes' : ''}; model in ${out}\n`,
+    `elmo: trained ${result.steps} steps, ${result.tokens} tokens per direction in this run, in ${formatDuration(result.seconds)} ` +
+      `(${(result.tokens / Math.max(result.seconds, 1e-9)).toFixed(0)} tokens/s)${result.stoppedByTime ? ', stopped by --max-minutes' : ''}; model in ${out}\n`,
   );
 }
 
@@ -234,6 +263,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (default 1)')
     .option('--device <device>', 'cpu-js, cpu, cuda or cuda:N (default: the fastest available)')
     .option('--log-every <n>', 'progress line every n steps (default 50)')
+    .option('--softmax <kind>', "training loss: 'full' softmax or 'sampled' softmax (evaluation is always full; default full)")
+    .option('--num-samples <n>', "negatives per batch of the sampled softmax (default: the preset's n_negative_samples_batch)")
+    .option('--checkpoint-every <n>', 'save a training checkpoint (OUT/checkpoints) and the model every n steps (default: every epoch)')
+    .option('--resume', 'continue from the newest checkpoint in OUT/checkpoints (same data and options)')
+    .option('--progress', 'a progress bar on a terminal (in addition to the log lines)')
     .action(train);
   elmo
     .command('embed')

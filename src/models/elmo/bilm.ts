@@ -6,7 +6,6 @@ import { Linear } from '../../nn/layers/linear.js';
 import { Module } from '../../nn/module.js';
 import { full, zeros } from '../../tensor/creation.js';
 import { linear } from '../../tensor/ops/linalg.js';
-import { where } from '../../tensor/ops/elementwise.js';
 import { dropout, lstmCell } from '../../tensor/ops/fused.js';
 import { cat, stack } from '../../tensor/ops/indexing.js';
 import { shapeStr } from '../../tensor/shape.js';
@@ -67,36 +66,49 @@ export class LstmCellWithProjection extends Module {
    * valid lengths (all T when omitted); steps at or after a row's length leave its state unchanged and output 0, so
    * the backward direction starts at each row's last valid token. `initial` gives h0 (B, hiddenSize) and c0
    * (B, cellSize), zeros by default.
+   *
+   * The input projection of every step is one GEMM before the recurrence; the backward direction reverses each
+   * row's valid prefix (one row gather), runs first to last, and reverses the outputs back, so no step needs
+   * per-row masking.
    */
   forward(inputs: Tensor | readonly Tensor[], lengths?: readonly number[] | null, initial?: { h: Tensor; c: Tensor }): LstmCellResult {
     const xs = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : null;
-    const x3 = xs ? null : (inputs as Tensor);
-    if (x3 && (x3.ndim !== 3 || x3.dim(2) !== this.inputSize)) {
-      throw new ShapeError(`LstmCellWithProjection: inputs of shape ${shapeStr(x3.shape)} are not (B, T, ${this.inputSize})`);
-    }
     if (xs && (xs.length === 0 || xs.some((x) => x.ndim !== 2 || x.dim(1) !== this.inputSize || x.dim(0) !== xs[0]!.dim(0)))) {
       throw new ShapeError(`LstmCellWithProjection: step inputs must be T >= 1 tensors of shape (B, ${this.inputSize})`);
     }
-    const B = x3 ? x3.dim(0) : xs![0]!.dim(0);
-    const T = x3 ? x3.dim(1) : xs!.length;
-    const device = x3 ? x3.device : xs![0]!.device;
-    const ragged = lengths ? lengths.some((len) => len !== T) : false;
+    const x3 = xs ? stack(xs, 1) : (inputs as Tensor);
+    if (x3.ndim !== 3 || x3.dim(2) !== this.inputSize) {
+      throw new ShapeError(`LstmCellWithProjection: inputs of shape ${shapeStr(x3.shape)} are not (B, T, ${this.inputSize})`);
+    }
+    const [B, T] = x3.shape as [number, number];
+    const device = x3.device;
     if (lengths) {
       if (lengths.length !== B) throw new ShapeError(`LstmCellWithProjection: ${lengths.length} lengths for a batch of ${B}`);
       for (const len of lengths) if (!Number.isInteger(len) || len < 0 || len > T) throw new TesseraError(`LstmCellWithProjection: length ${len} is outside [0, ${T}]`);
     }
-    const C = this.cellSize;
+    const lens = lengths ?? new Array<number>(B).fill(T);
+    const ragged = lens.some((len) => len !== T);
+    const C = this.cellSize, H = this.hiddenSize;
     const dev = { device };
-    let h = initial ? initial.h : zeros([B, this.hiddenSize], dev);
+    // row b's step t reads position order[b * T + t]: t itself going forward, len - 1 - t within the valid prefix going back
+    let order: Tensor | null = null;
+    if (!this.goForward) {
+      const o = new Int32Array(B * T);
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) o[b * T + t] = b * T + (t < lens[b]! ? lens[b]! - 1 - t : t);
+      order = Tensor.fromHost(o, [B * T], 'int32', device);
+    }
+    const reorder = (x: Tensor) => {
+      const n = x.dim(2);
+      return order ? x.reshape([B * T, n]).indexSelect(0, order).reshape([B, T, n]) : x;
+    };
+    // gates' input part and bias for all steps at once: (B, T, 4C)
+    const xw = linear(reorder(x3), this.inputLinearity.weight, this.stateLinearity.bias);
+    const ws = this.stateLinearity.weight;
+    let h = initial ? initial.h : zeros([B, H], dev);
     let c = initial ? initial.c : zeros([B, C], dev);
-    // one GEMM per step: [x_t, h_{t-1}] @ [input_linearity; state_linearity]^T + bias. (Slicing a precomputed
-    // (B, T, 4C) input projection per step would cost a (B, T, 4C) gradient per step in the backward.)
-    const w = cat([this.inputLinearity.weight, this.stateLinearity.weight], 1); // (4C, in + hidden)
-    const steps: Tensor[] = new Array(T);
-    for (let s = 0; s < T; s++) {
-      const t = this.goForward ? s : T - 1 - s;
-      const xt = xs ? xs[t]! : x3!.select(1, t);
-      const gates = linear(cat([xt, h], 1), w, this.stateLinearity.bias); // (B, 4C)
+    const hs: Tensor[] = new Array(T), cs: Tensor[] = new Array(T);
+    for (let t = 0; t < T; t++) {
+      const gates = xw.select(1, t).add(linear(h, ws)); // (B, 4C)
       const r = lstmCell(gates, c);
       let cNew = r.c, hPre = r.h;
       if (this.cellClip !== null) {
@@ -105,18 +117,21 @@ export class LstmCellWithProjection extends Module {
       }
       let hNew = this.stateProjection.forward(hPre); // (B, hiddenSize)
       if (this.projClip !== null) hNew = hNew.clamp(-this.projClip, this.projClip);
-      if (ragged) {
-        const valid = Tensor.fromHost(Uint8Array.from(lengths!, (len) => (t < len ? 1 : 0)), [B, 1], 'bool', device);
-        h = where(valid, hNew, h);
-        c = where(valid, cNew, c);
-        steps[t] = where(valid, hNew, 0);
-      } else {
-        h = hNew;
-        c = cNew;
-        steps[t] = hNew;
-      }
+      h = hs[t] = hNew;
+      c = cs[t] = cNew;
     }
-    return { steps, output: stack(steps, 1), h, c };
+    let output = reorder(stack(hs, 1)); // (B, T, hiddenSize)
+    if (ragged) {
+      const mask = Float32Array.from({ length: B * T }, (_, n) => (n % T < lens[Math.floor(n / T)]! ? 1 : 0));
+      output = output.mul(Tensor.fromHost(mask, [B, T, 1], 'float32', device));
+      // final states: each row's after its last valid step (its initial state when it has none)
+      const h0 = initial ? initial.h : zeros([B, H], dev), c0 = initial ? initial.c : zeros([B, C], dev);
+      const pick = (steps: Tensor[], first: Tensor) => cat(lens.map((len, b) => (len > 0 ? steps[len - 1]! : first).narrow(0, b, 1)), 0);
+      h = pick(hs, h0);
+      c = pick(cs, c0);
+    }
+    const steps = Array.from({ length: T }, (_, t) => output.select(1, t));
+    return { steps, output, h, c };
   }
 }
 
@@ -167,28 +182,15 @@ export class ElmoLstm extends Module {
     if (inputs.ndim !== 3 || inputs.dim(2) !== this.hiddenSize) {
       throw new ShapeError(`ElmoLstm: inputs of shape ${shapeStr(inputs.shape)} are not (B, T, ${this.hiddenSize})`);
     }
-    const T = inputs.dim(1);
-    const drop = (xs: readonly Tensor[]) => (this.training && this.p > 0 ? xs.map((x) => dropout(x, this.p, true)) : xs);
-    // layers pass their outputs on as per-step lists (no per-step slicing of stacked tensors)
-    let fwd: readonly Tensor[] = Array.from({ length: T }, (_, t) => inputs.select(1, t));
-    let bwd = fwd;
+    const drop = (x: Tensor) => (this.training && this.p > 0 ? dropout(x, this.p, true) : x);
     let fwdOut = inputs, bwdOut = inputs;
     const layers: Tensor[] = [];
     for (let k = 0; k < this.forwardLayers.length; k++) {
-      const f = this.forwardLayers[k]!.forward(drop(fwd), lengths);
-      const b = this.backwardLayers[k]!.forward(drop(bwd), lengths);
-      if (k > 0 && this.skip) {
-        fwdOut = f.output.add(fwdOut);
-        bwdOut = b.output.add(bwdOut);
-        const fIn = fwd, bIn = bwd;
-        fwd = f.steps.map((x, t) => x.add(fIn[t]!));
-        bwd = b.steps.map((x, t) => x.add(bIn[t]!));
-      } else {
-        fwdOut = f.output;
-        bwdOut = b.output;
-        fwd = f.steps;
-        bwd = b.steps;
-      }
+      const f = this.forwardLayers[k]!.forward(drop(fwdOut), lengths).output;
+      const b = this.backwardLayers[k]!.forward(drop(bwdOut), lengths).output;
+      const residual = k > 0 && this.skip;
+      fwdOut = residual ? f.add(fwdOut) : f;
+      bwdOut = residual ? b.add(bwdOut) : b;
       layers.push(cat([fwdOut, bwdOut], 2));
     }
     return { layers, forwardOutput: fwdOut, backwardOutput: bwdOut };

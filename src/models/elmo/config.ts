@@ -40,6 +40,10 @@ export interface ElmoConfig extends JsonObject {
   vocab_size: number;
   /** Dropout on the token encoding, between LSTM layers and before the softmax (training only). */
   dropout: number;
+  /** The training loss: 'full' softmax over the vocabulary or its 'sampled' estimate (evaluation is always full). */
+  softmax: string;
+  /** Sampled softmax: distinct negative ids drawn per batch (bilm-tf's n_negative_samples_batch). */
+  n_negative_samples_batch: number;
 }
 
 /** The original ELMo (Peters et al. 2018, the 5.5B / "original" options.json). */
@@ -57,12 +61,16 @@ export const ELMO_DEFAULTS: Readonly<ElmoConfig> = Object.freeze({
   // the 1B Word Benchmark vocabulary of the released model
   vocab_size: 793471,
   dropout: 0.1,
+  // full softmax unless a preset or config.json says otherwise (config.json files from before the key train as they did)
+  softmax: 'full',
+  n_negative_samples_batch: 8192,
 }) as Readonly<ElmoConfig>;
 
 /** Named sizes; each replaces whole sections of the defaults. */
 export const ELMO_PRESETS = {
   // 93.6M parameters without the softmax; the softmax adds 513 * vocab_size (406M for the 1B Word vocabulary)
-  'elmo-original': {},
+  // trained with a sampled softmax of 8192 negatives per batch, as bilm-tf trained it
+  'elmo-original': { softmax: 'sampled', n_negative_samples_batch: 8192 },
   // 3.0M parameters without the softmax (+129 * vocab_size); trains on a 2-core CPU
   'elmo-small': {
     char_cnn: {
@@ -76,6 +84,8 @@ export const ELMO_PRESETS = {
     lstm: { dim: 512, projection_dim: 128, n_layers: 2, cell_clip: 3, proj_clip: 3, use_skip_connections: true },
     vocab_size: 10000,
     dropout: 0.1,
+    softmax: 'full',
+    n_negative_samples_batch: 1024,
   },
 } as const satisfies Record<string, Partial<ElmoConfig>>;
 
@@ -134,5 +144,7 @@ function checkElmoConfig(c: ElmoConfig, source: string): ElmoConfig {
   if (typeof lstm.use_skip_connections !== 'boolean') throw bad('lstm.use_skip_connections', 'a boolean', lstm.use_skip_connections);
   if (!posInt(c.vocab_size) || c.vocab_size < 3) throw bad('vocab_size', 'an integer >= 3 (</S>, <S> and the unknown word come first)', c.vocab_size);
   if (typeof c.dropout !== 'number' || c.dropout < 0 || c.dropout >= 1) throw bad('dropout', 'a probability in [0, 1)', c.dropout);
+  if (c.softmax !== 'full' && c.softmax !== 'sampled') throw bad('softmax', "'full' or 'sampled'", c.softmax);
+  if (!posInt(c.n_negative_samples_batch)) throw bad('n_negative_samples_batch', 'a positive integer', c.n_negative_samples_batch);
   return c;
 }

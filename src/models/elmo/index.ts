@@ -9,7 +9,7 @@ export {
 export { Highway } from './highway.js';
 export { CharConv, ElmoCharacterEncoder } from './char-cnn.js';
 export { LstmCellWithProjection, ElmoLstm, type LstmCellWithProjectionOptions, type LstmCellResult, type ElmoLstmOptions, type ElmoLstmResult } from './bilm.js';
-export { SoftmaxLoss } from './softmax.js';
+export { SoftmaxLoss, LogUniformSampler, ACCIDENTAL_HIT_LOGIT, type SampledLogits } from './softmax.js';
 export { ElmoLanguageModel, type ElmoEncoding, type ElmoLmOutput } from './model.js';
 export { ScalarMix, type ScalarMixOptions } from './scalar-mix.js';
 export { Elmo, addSentenceBoundaries, type ElmoOptions, type ElmoOutput } from './embedder.js';

@@ -9,7 +9,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { ElmoLstm, type ElmoLstmResult } from './bilm.js';
 import { ElmoCharacterEncoder } from './char-cnn.js';
 import type { ElmoConfig } from './config.js';
-import { SoftmaxLoss } from './softmax.js';
+import { LogUniformSampler, SoftmaxLoss } from './softmax.js';
 
 export interface ElmoEncoding {
   /** The token encoding (B, T, projection_dim), 0 at padded positions. */
@@ -39,12 +39,19 @@ export class ElmoLanguageModel extends Module {
   readonly lstm: ElmoLstm;
   /** `_softmax_loss` */
   readonly softmax: SoftmaxLoss;
+  /**
+   * Draws the sampled softmax's negatives in training when config.softmax is 'sampled' (null otherwise, and when
+   * n_negative_samples_batch covers the vocabulary). Its `state` is part of a training checkpoint.
+   */
+  readonly sampler: LogUniformSampler | null;
 
   constructor(readonly config: ElmoConfig, opts: { device?: string } = {}) {
     super();
     this.tokenEmbedder = this.addModule('_token_embedder', new ElmoCharacterEncoder(config, opts));
     this.lstm = this.addModule('_elmo_lstm', new ElmoLstm(config, { dropout: config.dropout, device: opts.device }));
     this.softmax = this.addModule('_softmax_loss', new SoftmaxLoss(config.vocab_size, config.lstm.projection_dim, opts));
+    const sampled = config.softmax === 'sampled' && config.n_negative_samples_batch < config.vocab_size;
+    this.sampler = sampled ? new LogUniformSampler(config.vocab_size) : null;
   }
 
   /**
@@ -61,7 +68,9 @@ export class ElmoLanguageModel extends Module {
 
   /**
    * Language-model losses. `wordIds[b]` are the vocabulary ids of row b's tokens (boundaries included, length
-   * lengths[b]); the forward direction predicts token t+1 from position t, the backward token t-1.
+   * lengths[b]); the forward direction predicts token t+1 from position t, the backward token t-1. In training
+   * with a sampler the losses are the sampled softmax's estimate (one draw of negatives per direction and batch);
+   * in eval mode they are always the full softmax's.
    */
   forward(ids: Tensor, lengths: readonly number[], wordIds: readonly (readonly number[])[]): ElmoLmOutput {
     const [B, T] = ids.shape as [number, number];
@@ -83,8 +92,10 @@ export class ElmoLanguageModel extends Module {
     const P = this.config.lstm.projection_dim;
     const dev = ids.device;
     const idx = (a: number[]) => Tensor.fromHost(Int32Array.from(a), [a.length], 'int32', dev);
+    const sampler = this.training ? this.sampler : null;
     const direction = (out: Tensor, pos: number[], tgt: number[]) => {
       const states = dropout(out.reshape([B * T, P]).indexSelect(0, idx(pos)), this.config.dropout, this.training);
+      if (sampler) return this.softmax.sampledForward(states, tgt, sampler, this.config.n_negative_samples_batch);
       return this.softmax.forward(states, idx(tgt));
     };
     if (fwdPos.length === 0) throw new TesseraError('ElmoLanguageModel: no token to predict (every row has fewer than 2 tokens)');

@@ -1,17 +1,24 @@
-// A training loop for the ELMo language model (the generic trainer had not landed): length-bucketed shuffled
-// batches, Adam with warmup and a linear decay over the step or time budget, global-norm clipping, progress callbacks.
+// Training of the ELMo language model on the project's Trainer: an epoch-wise batch source (length-bucketed,
+// shuffled per epoch, resumable), Adam with warmup and a cosine decay re-planned for a time budget, per-direction
+// perplexities in the progress lines, the full-softmax perplexity of validation text after every epoch.
 import { TesseraError } from '../../errors.js';
+import type { JsonValue } from '../../io/json.js';
 import { Adam } from '../../optim/adam.js';
-import { clipGradNorm } from '../../optim/clip.js';
+import { LrScheduler } from '../../optim/schedule.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { BudgetSchedule, type BudgetSchedulePlan } from '../../train/budget-schedule.js';
+import { findLatestCheckpoint } from '../../train/checkpoint.js';
+import type { ProgressReporter } from '../../train/progress.js';
+import { Trainer, type BatchSource } from '../../train/trainer.js';
 import { chunkSentences, encodeBatch, makeBatches, seededRandom } from './data.js';
-import { perplexity, yieldToEventLoop, type ElmoPerplexity } from './evaluate.js';
+import type { ElmoPerplexity } from './evaluate.js';
 import type { ElmoLanguageModel } from './model.js';
 import type { ElmoVocabulary } from './vocab.js';
 
 export interface ElmoTrainOptions {
-  /** Passes over the training sentences (default 1). */
+  /** Passes over the training sentences, may be fractional (default 1). */
   epochs?: number;
-  /** Stop after this many seconds (checked between steps; default: no limit). */
+  /** Stop after this many seconds of training (checked between steps; default: no limit). */
   maxSeconds?: number;
   /** Padded tokens per batch, boundaries included (default 1024). */
   maxTokens?: number;
@@ -27,19 +34,36 @@ export interface ElmoTrainOptions {
   seed?: number;
   /** Report every this many steps (default 50). */
   logEvery?: number;
-  /** Sentences for a perplexity check after every epoch. */
+  /** Sentences for a (full-softmax) perplexity check after every epoch and at the end. */
   valid?: readonly (readonly string[])[];
+  /** Padded tokens per validation batch (default 4096). */
+  validMaxTokens?: number;
+  /** Folder of training checkpoints (model, optimizer, schedule, generators, data position); none without it. */
+  checkpointDir?: string | null;
+  /** Save a checkpoint every this many steps (default: after every epoch) and at the end. */
+  checkpointEvery?: number | null;
+  /** Continue from the newest checkpoint of checkpointDir (the same corpus and options are expected). */
+  resume?: boolean;
+  /** The Trainer's progress display (default: none). */
+  progress?: ProgressReporter | null;
+  /** JSONL metrics log. */
+  metricsPath?: string | null;
+  /** Files stored with every checkpoint (vocab.txt, ...). */
+  checkpointFiles?: Record<string, string | Uint8Array>;
   onLog?: (p: ElmoTrainProgress) => void;
   onEpochEnd?: (epoch: number, valid: ElmoPerplexity | null) => void;
+  /** After every checkpoint save: the step, the folder, and the epochs done (step / batches per epoch). */
+  onCheckpoint?: (info: { step: number; path: string; epochs: number }) => void;
 }
 
 export interface ElmoTrainProgress {
   epoch: number;
   step: number;
-  /** Steps the run would take without a time limit. */
+  /** Steps the run plans to take (re-planned under a time limit). */
   totalSteps: number;
   /** Mean training loss (mean of both directions' per-token NLL) since the last report. */
   loss: number;
+  /** exp of each direction's mean training loss since the last report (the sampled estimate with a sampled softmax). */
   forwardPerplexity: number;
   backwardPerplexity: number;
   tokensPerSecond: number;
@@ -49,16 +73,91 @@ export interface ElmoTrainProgress {
 
 export interface ElmoTrainResult {
   steps: number;
-  /** Predicted tokens per direction seen in training. */
+  /** Predicted tokens per direction seen in training (by this call). */
   tokens: number;
   seconds: number;
-  /** True when maxSeconds ended the run before the last epoch finished. */
+  /** True when maxSeconds ended the run before the planned steps. */
   stoppedByTime: boolean;
+  /** The last checkpoint folder (null without checkpointDir). */
+  checkpoint: string | null;
+}
+
+/** A batch of sentences encoded for the model; `tokens` are its predicted tokens per direction. */
+export interface ElmoBatch {
+  ids: Tensor;
+  lengths: number[];
+  wordIds: number[][];
+  tokens: number;
 }
 
 /**
- * Trains `model` in place on tokenized sentences. Yields to the event loop after every step (native backends free
- * tensors in finalizers that run there).
+ * Training batches epoch after epoch: epoch e is makeBatches over the pieces shuffled by seededRandom(seed + e),
+ * so the data position is just (epoch, index). The state also keeps the sampled softmax's generator.
+ */
+export class ElmoBatchSource implements BatchSource<ElmoBatch> {
+  epoch = 0;
+  index = 0;
+  private batches: string[][][];
+  private readonly device: string;
+
+  constructor(
+    private readonly model: ElmoLanguageModel,
+    private readonly vocab: ElmoVocabulary,
+    private readonly pieces: readonly string[][],
+    private readonly maxTokens: number,
+    private readonly seed: number,
+  ) {
+    this.device = model.softmax.softmaxB.device;
+    this.batches = this.epochBatches(0);
+  }
+
+  /** Batches per epoch. */
+  get perEpoch(): number {
+    return this.batches.length;
+  }
+
+  private epochBatches(epoch: number): string[][][] {
+    return makeBatches(this.pieces, { maxTokens: this.maxTokens, random: seededRandom(this.seed + epoch) });
+  }
+
+  next(): ElmoBatch {
+    if (this.index >= this.batches.length) {
+      this.epoch++;
+      this.index = 0;
+      this.batches = this.epochBatches(this.epoch);
+    }
+    const sentences = this.batches[this.index++]!;
+    const enc = encodeBatch(sentences, this.vocab, this.model.config.char_cnn.max_characters_per_token, this.device);
+    return { ...enc, tokens: enc.lengths.reduce((s, len) => s + len - 1, 0) };
+  }
+
+  state(): JsonValue {
+    return { epoch: this.epoch, index: this.index, sampler: this.model.sampler ? this.model.sampler.state : null };
+  }
+
+  setState(state: JsonValue): void {
+    const s = state as { epoch?: unknown; index?: unknown; sampler?: unknown };
+    if (!Number.isInteger(s.epoch) || !Number.isInteger(s.index)) throw new TesseraError(`ELMo checkpoint: data position ${JSON.stringify(state)} is not { epoch, index }`);
+    this.epoch = s.epoch as number;
+    this.index = s.index as number;
+    this.batches = this.epochBatches(this.epoch);
+    if (this.model.sampler && typeof s.sampler === 'number') this.model.sampler.state = s.sampler;
+  }
+}
+
+/** Evaluation batches of whole sentences (no truncation), boundaries included. */
+function* evalBatches(model: ElmoLanguageModel, vocab: ElmoVocabulary, sentences: readonly (readonly string[])[], maxTokens: number): Generator<ElmoBatch> {
+  const device = model.softmax.softmaxB.device;
+  for (const batch of makeBatches(sentences, { maxTokens })) {
+    const enc = encodeBatch(batch, vocab, model.config.char_cnn.max_characters_per_token, device);
+    yield { ...enc, tokens: enc.lengths.reduce((s, len) => s + len - 1, 0) };
+  }
+}
+
+/**
+ * Trains `model` in place on tokenized sentences with the Trainer. The loss is the mean of the forward and
+ * backward per-token NLL (the sampled softmax's estimate when the config asks for it; validation always uses
+ * the full softmax). The model is left in eval mode.
  */
 export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary, sentences: readonly (readonly string[])[], opts: ElmoTrainOptions = {}): Promise<ElmoTrainResult> {
   const epochs = opts.epochs ?? 1;
@@ -68,62 +167,112 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
   const warmup = opts.warmupSteps ?? 100;
   const clipNorm = opts.clipNorm ?? 5;
   const logEvery = opts.logEvery ?? 50;
-  const maxSeconds = opts.maxSeconds ?? Infinity;
+  const maxSeconds = opts.maxSeconds ?? null;
   if (!(epochs > 0)) throw new TesseraError(`epochs must be positive, got ${epochs}`);
+  if (maxSeconds !== null && !(maxSeconds > 0)) throw new TesseraError(`maxSeconds must be positive, got ${maxSeconds}`);
   if (vocab.size !== model.config.vocab_size) throw new TesseraError(`the vocabulary has ${vocab.size} words but the model's softmax ${model.config.vocab_size}`);
   if (maxTokens < maxLength + 2) throw new TesseraError(`maxTokens ${maxTokens} cannot hold one sentence of maxLength ${maxLength} (+2 boundaries)`);
-  const pieces = chunkSentences(sentences, maxLength);
-  const random = seededRandom(opts.seed ?? 1);
-  const perEpoch = makeBatches(pieces, { maxTokens }).length;
-  const totalSteps = Math.ceil(perEpoch * epochs);
+  if (opts.resume && !opts.checkpointDir) throw new TesseraError('resume needs a checkpointDir');
+  const data = new ElmoBatchSource(model, vocab, chunkSentences(sentences, maxLength), maxTokens, opts.seed ?? 1);
+  const perEpoch = data.perEpoch;
+  const plannedSteps = Math.max(1, Math.ceil(perEpoch * epochs));
   const optimizer = new Adam(model.parameters(), { lr });
-  const device = model.softmax.softmaxB.device;
-  const maxChars = model.config.char_cnn.max_characters_per_token;
-  const start = Date.now();
-  const elapsed = () => (Date.now() - start) / 1000;
-  let step = 0, tokens = 0, stoppedByTime = false;
-  let winLoss = 0, winFwd = 0, winBwd = 0, winTokens = 0, winSteps = 0, winStart = elapsed();
-  model.train();
-  outer: for (let epoch = 0; epoch < Math.ceil(epochs); epoch++) {
-    const batches = makeBatches(pieces, { maxTokens, random });
-    const limit = epoch + 1 > epochs ? Math.round(batches.length * (epochs - epoch)) : batches.length;
-    for (let i = 0; i < limit; i++) {
-      if (elapsed() >= maxSeconds) {
-        stoppedByTime = true;
-        break outer;
-      }
-      const progress = Math.min(1, Math.max(step / totalSteps, elapsed() / maxSeconds));
-      const rate = lr * Math.min(1, (step + 1) / warmup) * (1 - 0.9 * progress);
-      for (const g of optimizer.groups) g.lr = rate;
-      const enc = encodeBatch(batches[i]!, vocab, maxChars, device);
-      const out = model.forward(enc.ids, enc.lengths, enc.wordIds);
-      optimizer.zeroGrad();
-      out.loss.backward();
-      if (clipNorm > 0) clipGradNorm(model.parameters(), clipNorm);
-      optimizer.step();
-      await yieldToEventLoop();
-      step++;
-      tokens += out.forwardTokens;
-      winLoss += out.loss.item();
-      winFwd += out.forwardLoss.item();
-      winBwd += out.backwardLoss.item();
-      winTokens += out.forwardTokens;
-      winSteps++;
-      if (opts.onLog && (step % logEvery === 0 || (i === limit - 1 && winSteps > 0))) {
-        const now = elapsed();
-        opts.onLog({
-          epoch: epoch + 1, step, totalSteps, loss: winLoss / winSteps,
-          forwardPerplexity: Math.exp(winFwd / winTokens), backwardPerplexity: Math.exp(winBwd / winTokens),
-          tokensPerSecond: winTokens / Math.max(1e-9, now - winStart), elapsedSeconds: now, lr: rate,
-        });
-        winLoss = winFwd = winBwd = winTokens = winSteps = 0;
-        winStart = now;
-      }
+  // warmup, then half a cosine to 10% of the peak at the planned end; under a time limit the end is re-planned
+  // (a resumed run continues the plan its checkpoint kept)
+  const resumeFrom = opts.resume ? findLatestCheckpoint(opts.checkpointDir!) : null;
+  if (opts.resume && !resumeFrom) throw new TesseraError(`resume: no complete checkpoint in ${opts.checkpointDir}`);
+  const savedPlan = (resumeFrom?.state.config as { plan?: BudgetSchedulePlan } | undefined)?.plan;
+  const budget = savedPlan ? new BudgetSchedule(savedPlan) : BudgetSchedule.start(Math.min(warmup, plannedSteps - 1), plannedSteps, 0.1);
+  const scheduler = new LrScheduler(optimizer, budget.lambda);
+
+  // per-direction sums of the training losses since the last report, and of the evaluation
+  let win = { loss: 0, fwd: 0, bwd: 0, tokens: 0, steps: 0, start: 0 };
+  let evalSums = { fwd: 0, bwd: 0, tokens: 0 };
+  const lossFn = (m: ElmoLanguageModel, batch: ElmoBatch) => {
+    const out = m.forward(batch.ids, batch.lengths, batch.wordIds);
+    if (m.training) {
+      win.fwd += out.forwardLoss.item();
+      win.bwd += out.backwardLoss.item();
+      win.tokens += out.forwardTokens;
+    } else {
+      evalSums.fwd += out.forwardLoss.item();
+      evalSums.bwd += out.backwardLoss.item();
+      evalSums.tokens += out.forwardTokens;
     }
-    const valid = opts.valid ? await perplexity(model, vocab, opts.valid) : null;
-    opts.onEpochEnd?.(epoch + 1, valid);
+    return { loss: out.loss };
+  };
+  const valid = opts.valid ?? null;
+  const validMaxTokens = opts.validMaxTokens ?? 4096;
+  const evalData = valid ? () => {
+    evalSums = { fwd: 0, bwd: 0, tokens: 0 };
+    return evalBatches(model, vocab, valid, validMaxTokens);
+  } : null;
+  let firstStep = 0;
+  let trainStart = 0;
+  let epochsEnded = 0;
+  const trainer = new Trainer<ElmoLanguageModel, ElmoBatch>({
+    model,
+    optimizer,
+    scheduler,
+    loss: lossFn,
+    data,
+    evalData,
+    evalEvery: perEpoch,
+    maxSteps: plannedSteps,
+    clipGradNorm: clipNorm > 0 ? clipNorm : null,
+    timeLimitMs: maxSeconds === null ? null : maxSeconds * 1000,
+    checkpointDir: opts.checkpointDir ?? null,
+    checkpointEvery: opts.checkpointEvery ?? perEpoch,
+    checkpointFiles: opts.checkpointFiles,
+    metricsPath: opts.metricsPath ?? null,
+    progress: opts.progress ?? null,
+    config: () => ({ epochs, maxTokens, maxLength, lr, warmup, clipNorm, seed: opts.seed ?? 1, plan: budget.plan as unknown as JsonValue }),
+    onStep: ({ step, loss }) => {
+      win.loss += loss;
+      win.steps++;
+      const now = (performance.now() - trainStart) / 1000;
+      if (opts.onLog && (step % logEvery === 0 || step === trainer.maxSteps)) {
+        opts.onLog({
+          epoch: data.epoch + 1, step, totalSteps: trainer.maxSteps, loss: win.loss / win.steps,
+          forwardPerplexity: Math.exp(win.fwd / win.tokens), backwardPerplexity: Math.exp(win.bwd / win.tokens),
+          tokensPerSecond: win.tokens / Math.max(1e-9, now - win.start), elapsedSeconds: now, lr: optimizer.groups[0]!.lr,
+        });
+        win = { loss: 0, fwd: 0, bwd: 0, tokens: 0, steps: 0, start: now };
+      }
+      // under a time limit, plan the cosine's end from the speed so far (after 20 steps, then every 100)
+      const done = step - firstStep;
+      if (maxSeconds !== null && done >= 20 && (done === 20 || done % 100 === 0)) {
+        const msPerStep = (performance.now() - trainStart) / done;
+        const left = Math.floor((maxSeconds * 1000 - (performance.now() - trainStart)) / msPerStep);
+        const total = Math.min(plannedSteps, step + Math.max(1, left));
+        if (Math.abs(total - budget.total) > 0.01 * budget.total) {
+          budget.replan(step, total);
+          trainer.maxSteps = Math.min(plannedSteps, budget.total);
+        }
+      }
+      if (!valid && step % perEpoch === 0) opts.onEpochEnd?.(step / perEpoch, null);
+    },
+    onEvaluate: ({ step }) => {
+      const ppl: ElmoPerplexity = { forward: Math.exp(evalSums.fwd / evalSums.tokens), backward: Math.exp(evalSums.bwd / evalSums.tokens), tokens: evalSums.tokens };
+      epochsEnded = Math.max(epochsEnded + 1, Math.ceil(step / perEpoch));
+      opts.onEpochEnd?.(epochsEnded, ppl);
+    },
+    onCheckpoint: ({ step, path }) => opts.onCheckpoint?.({ step, path, epochs: step / perEpoch }),
+  });
+  if (opts.resume) {
+    if (!trainer.resume()) throw new TesseraError(`resume: no complete checkpoint in ${opts.checkpointDir}`);
+    trainer.maxSteps = Math.min(plannedSteps, budget.total);
+    epochsEnded = Math.floor(trainer.step / perEpoch);
   }
-  if (stoppedByTime) opts.onEpochEnd?.(Math.ceil(epochs), opts.valid ? await perplexity(model, vocab, opts.valid) : null);
+  firstStep = trainer.step;
+  trainStart = performance.now();
+  const result = await trainer.fit();
   model.eval();
-  return { steps: step, tokens, seconds: elapsed(), stoppedByTime };
+  return {
+    steps: result.step,
+    tokens: Math.round((result.tokensPerSecond * result.trainMs) / 1000),
+    seconds: result.trainMs / 1000,
+    stoppedByTime: result.reason === 'time-limit',
+    checkpoint: result.checkpoint,
+  };
 }
