@@ -62,3 +62,42 @@ export function normAxes(axes: number | readonly number[] | undefined, ndim: num
   const out = [...new Set(list.map((a) => normAxis(a, ndim, op)))];
   return out.sort((x, y) => x - y);
 }
+
+/**
+ * Strides that show a tensor of (shape, strides) as newShape without copying, or null when the reshape
+ * needs a copy (as torch.Tensor.view decides): each run of dims that is contiguous in memory may be split
+ * or merged freely; dims of size 1 take any stride.
+ */
+export function viewStrides(shape: Shape, strides: readonly number[], newShape: Shape): number[] | null {
+  const out = new Array<number>(newShape.length);
+  if (shape.some((d) => d === 0) || shape.length === 0) {
+    // no elements, or a scalar: any layout works, take the contiguous one
+    let s = 1;
+    for (let i = newShape.length - 1; i >= 0; i--) {
+      out[i] = s;
+      s *= Math.max(1, newShape[i]!);
+    }
+    return out;
+  }
+  let v = newShape.length - 1;
+  let base = strides[shape.length - 1]!;
+  let chunk = 1, viewChunk = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    chunk *= shape[d]!;
+    // a chunk ends where the next outer dim does not continue it in memory
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== chunk * base)) {
+      while (v >= 0 && (viewChunk < chunk || newShape[v] === 1)) {
+        out[v] = viewChunk * base;
+        viewChunk *= newShape[v]!;
+        v--;
+      }
+      if (viewChunk !== chunk) return null;
+      if (d > 0) {
+        base = strides[d - 1]!;
+        chunk = 1;
+        viewChunk = 1;
+      }
+    }
+  }
+  return v === -1 ? out : null;
+}

@@ -5,7 +5,7 @@ import { contiguousLayout, isContiguous, numel, type Backend, type Layout, type 
 import { getBackend } from '../backend/registry.js';
 import { DeviceMismatchError, ShapeError, TesseraError } from '../errors.js';
 import { allocHost, convertHost, isFloat, type DType, type HostArray } from './dtype.js';
-import { broadcastLayout, normAxis, shapeStr, type Shape } from './shape.js';
+import { broadcastLayout, normAxis, shapeStr, viewStrides, type Shape } from './shape.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as la from './ops/linalg.js';
@@ -279,6 +279,11 @@ export class Tensor {
       throw new ShapeError(`reshape: cannot reshape ${shapeStr(this.shape)} (${this.size} elements) to ${shapeStr(req)}`);
     }
     const inShape = this.shape;
+    if (!isContiguous(this.layout)) {
+      // a strided tensor reshapes without a copy when its memory allows (splitting a head dim, say)
+      const strides = viewStrides(this.layout.shape, this.layout.strides, shape);
+      if (strides) return this.view_({ shape, strides, offset: this.layout.offset }, 'reshape', (g) => g.reshape(inShape));
+    }
     const src = isContiguous(this.layout) ? this : this.contiguous();
     const layout: Layout = { ...contiguousLayout(shape), offset: src.layout.offset };
     return src.view_(layout, 'reshape', (g) => g.reshape(inShape));
