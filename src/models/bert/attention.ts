@@ -2,6 +2,7 @@
 // BertSelfOutput (dense, dropout, residual, LayerNorm — post-LN). Reference: modeling_bert.py, eager attention.
 import { Dropout } from '../../nn/layers/dropout.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
+import { fusedLinear } from '../../nn/layers/fused-projection.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { mergeHeads, splitHeads } from '../../nn/layers/multi-head-attention.js';
 import { Module } from '../../nn/module.js';
@@ -32,9 +33,7 @@ export class BertSelfAttention extends Module {
    */
   forward(x: Tensor, mask: Tensor | null, needProbs: boolean): { context: Tensor; probs?: Tensor } {
     const H = this.numHeads;
-    const q = splitHeads(this.query.forward(x), H); // (B, H, T, D)
-    const k = splitHeads(this.key.forward(x), H);
-    const v = splitHeads(this.value.forward(x), H);
+    const [q, k, v] = fusedLinear([this.query, this.key, this.value], x).map((t) => splitHeads(t, H)) as [Tensor, Tensor, Tensor]; // (B, H, T, D)
     const p = this.training ? this.config.attention_probs_dropout_prob : 0;
     const r = scaledDotProductAttention(q, k, v, { mask, scale: this.headDim ** -0.5, dropoutP: p, returnProbs: needProbs });
     return { context: mergeHeads(r.out), probs: r.probs }; // (B, T, C)

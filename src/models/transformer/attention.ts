@@ -4,6 +4,7 @@
 import { cat } from '../../tensor/ops/indexing.js';
 import { scaledDotProductAttention } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { fusedLinear } from '../../nn/layers/fused-projection.js';
 import { MultiHeadAttention, mergeHeads, splitHeads } from '../../nn/layers/multi-head-attention.js';
 
 /** Keys and values of one attention layer, (B, H, T, D) each. */
@@ -22,21 +23,29 @@ export interface AttendOptions {
 }
 
 export class TransformerAttention extends MultiHeadAttention {
-  /** Keys and values of `source` (B, Tk, C), split into heads. */
+  /** Keys and values of `source` (B, Tk, C), split into heads (one matmul for both). */
   keyValue(source: Tensor): LayerCache {
-    return { key: splitHeads(this.k_proj.forward(source), this.numHeads), value: splitHeads(this.v_proj.forward(source), this.numHeads) };
+    const [k, v] = fusedLinear([this.k_proj, this.v_proj], source) as [Tensor, Tensor];
+    return { key: splitHeads(k, this.numHeads), value: splitHeads(v, this.numHeads) };
   }
 
-  /** Self-attention keys and values of x (B, T, C) appended to those of earlier steps. */
-  selfKeyValue(x: Tensor, past?: LayerCache | null): LayerCache {
-    const kv = this.keyValue(x);
-    if (!past) return kv;
-    return { key: cat([past.key, kv.key], 2), value: cat([past.value, kv.value], 2) }; // (B, H, Tpast + T, D)
+  /**
+   * Self-attention's queries (B, H, T, D) and keys/values of x (B, T, C), in one matmul; the keys and
+   * values come after those of earlier steps when `past` is given.
+   */
+  projectSelf(x: Tensor, past?: LayerCache | null): { query: Tensor; kv: LayerCache } {
+    const [q, k, v] = fusedLinear([this.q_proj, this.k_proj, this.v_proj], x).map((t) => splitHeads(t, this.numHeads)) as [Tensor, Tensor, Tensor];
+    const kv = past ? { key: cat([past.key, k], 2), value: cat([past.value, v], 2) } : { key: k, value: v }; // (B, H, Tpast + T, D)
+    return { query: q, kv };
   }
 
   /** query (B, Tq, C) attending over projected keys and values: output (B, Tq, C) and the weights when asked. */
   attend(query: Tensor, kv: LayerCache, opts: AttendOptions = {}): { output: Tensor; weights?: Tensor } {
-    const q = splitHeads(this.q_proj.forward(query), this.numHeads); // (B, H, Tq, D)
+    return this.attendHeads(splitHeads(this.q_proj.forward(query), this.numHeads), kv, opts);
+  }
+
+  /** Projected queries (B, H, Tq, D) attending over projected keys and values. */
+  attendHeads(q: Tensor, kv: LayerCache, opts: AttendOptions = {}): { output: Tensor; weights?: Tensor } {
     const r = scaledDotProductAttention(q, kv.key, kv.value, {
       mask: opts.mask ?? null,
       causal: opts.causal ?? false,

@@ -53,8 +53,9 @@ export class DecoderLayer extends Module {
   forward(x: Tensor, call: { selfMask: Tensor | null; crossMask: Tensor | null; cross: LayerCache; past?: LayerCache | null; needWeights?: boolean }):
     { hidden: Tensor; cache: DecoderLayerCache; selfWeights?: Tensor; crossWeights?: Tensor } {
     const c = this.config, train = this.training;
-    const selfKv = this.self_attn.selfKeyValue(x, call.past);
-    const s = this.self_attn.attend(x, selfKv, { mask: call.selfMask, causal: !call.selfMask, needWeights: call.needWeights });
+    const self = this.self_attn.projectSelf(x, call.past);
+    const selfKv = self.kv;
+    const s = this.self_attn.attendHeads(self.query, selfKv, { mask: call.selfMask, causal: !call.selfMask, needWeights: call.needWeights });
     let h = this.self_attn_layer_norm.forward(x.add(dropout(s.output, c.dropout, train)));
     const e = this.encoder_attn.attend(h, call.cross, { mask: call.crossMask, needWeights: call.needWeights });
     h = this.encoder_attn_layer_norm.forward(h.add(dropout(e.output, c.dropout, train)));

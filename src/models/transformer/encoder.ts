@@ -36,7 +36,8 @@ export class EncoderLayer extends Module {
   /** x (B, S, C), mask (B, 1, 1, S) additive -> (B, S, C) and the attention weights when asked. */
   forward(x: Tensor, mask: Tensor | null, needWeights = false): { hidden: Tensor; weights?: Tensor } {
     const c = this.config, train = this.training;
-    const a = this.self_attn.attend(x, this.self_attn.keyValue(x), { mask, needWeights });
+    const p = this.self_attn.projectSelf(x);
+    const a = this.self_attn.attendHeads(p.query, p.kv, { mask, needWeights });
     let h = this.self_attn_layer_norm.forward(x.add(dropout(a.output, c.dropout, train)));
     const f = dropout(linearActivation(this.fc1, c.activation_function, h), c.activation_dropout, train);
     h = this.final_layer_norm.forward(h.add(dropout(this.fc2.forward(f), c.dropout, train)));

@@ -4,6 +4,7 @@
 import { Dropout } from '../../nn/layers/dropout.js';
 import { FeedForward } from '../../nn/layers/feed-forward.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
+import { fusedLinear } from '../../nn/layers/fused-projection.js';
 import { Linear } from '../../nn/layers/linear.js';
 import { mergeHeads, splitHeads } from '../../nn/layers/multi-head-attention.js';
 import { Module, ModuleList } from '../../nn/module.js';
@@ -38,9 +39,7 @@ export class ViTAttention extends Module {
   /** x (B, T, C) -> (B, T, C) and, when asked, the probabilities (B, H, T, T). */
   forward(x: Tensor, needProbs: boolean): { output: Tensor; probs?: Tensor } {
     const H = this.numHeads;
-    const q = splitHeads(this.qProj.forward(x), H); // (B, H, T, D)
-    const k = splitHeads(this.kProj.forward(x), H);
-    const v = splitHeads(this.vProj.forward(x), H);
+    const [q, k, v] = fusedLinear([this.qProj, this.kProj, this.vProj], x).map((t) => splitHeads(t, H)) as [Tensor, Tensor, Tensor]; // (B, H, T, D)
     const p = this.training ? this.config.attention_probs_dropout_prob : 0;
     const r = scaledDotProductAttention(q, k, v, { scale: this.headDim ** -0.5, dropoutP: p, returnProbs: needProbs });
     return { output: this.dropout.forward(this.oProj.forward(mergeHeads(r.out))), probs: r.probs }; // (B, T, C)

@@ -8,6 +8,7 @@ import { where } from '../../tensor/ops/elementwise.js';
 import { shapeStr } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
+import { fusedLinear } from './fused-projection.js';
 import { Linear } from './linear.js';
 
 export interface MultiHeadAttentionOptions {
@@ -77,9 +78,16 @@ export class MultiHeadAttention extends Module {
       throw new ShapeError(`MultiHeadAttention: query of shape ${shapeStr(query.shape)} is not (B, T, ${this.embedDim})`);
     }
     const H = this.numHeads;
-    const q = splitHeads(this.q_proj.forward(query), H);
-    let k = splitHeads(this.k_proj.forward(key), H);
-    let v = splitHeads(this.v_proj.forward(value), H);
+    // self-attention projects one input three ways, cross-attention its memory two ways: one matmul each
+    let qp: Tensor, kp: Tensor, vp: Tensor;
+    if (query === key && key === value) [qp, kp, vp] = fusedLinear([this.q_proj, this.k_proj, this.v_proj], query) as [Tensor, Tensor, Tensor];
+    else if (key === value) {
+      qp = this.q_proj.forward(query);
+      [kp, vp] = fusedLinear([this.k_proj, this.v_proj], key) as [Tensor, Tensor];
+    } else [qp, kp, vp] = [this.q_proj.forward(query), this.k_proj.forward(key), this.v_proj.forward(value)];
+    const q = splitHeads(qp, H);
+    let k = splitHeads(kp, H);
+    let v = splitHeads(vp, H);
     let cache: { key: Tensor; value: Tensor } | undefined;
     if (call.cache !== undefined) {
       if (call.cache) {
