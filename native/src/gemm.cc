@@ -2,7 +2,7 @@
 // pc (KC of K; B block packed once, shared by all threads) -> tasks over (MC rows of A, groups of NR
 // panels), each thread packing its own A block (L2) -> jr -> ir -> micro-kernel. Transposed operands are
 // handled by the packing routines, which read any strides. The bias/activation epilogue runs on each
-// tile right after its last K block, while the tile is still in cache.
+// tile as it leaves the micro-kernel after its last K block (runTile), before it is ever stored to C.
 #include "gemm.h"
 
 #include <algorithm>
@@ -91,9 +91,26 @@ thread_local AlignedBuffer tlsA, tlsB;
 
 void applyEpilogue(float* c, int64_t rows, int64_t n, int64_t ldc, const float* bias, Act act) {
   if (!bias && act == Act::None) return;
-  const VecOps& v = vecOps();
-  for (int64_t i = 0; i < rows; i++) v.biasAct(c + i * ldc, n, bias, static_cast<int>(act));
+  vecOps().biasAct(c, rows, n, ldc, bias, static_cast<int>(act));
 }
+
+namespace {
+
+// One micro-tile of C (mr x nr at cTile): full tiles without an epilogue go straight to C; ragged tiles, and
+// tiles of the last K block with a bias or activation, are computed into `tmp` (contiguous, in L1) and
+// stored with the accumulation and epilogue in one vectorised pass.
+inline void runTile(const MicroKernel& mk, int64_t kc, const float* ap, const float* bp, float* cTile, int64_t ldc,
+                    int64_t mr, int64_t nr, bool first, bool last, const float* bias, Act act, float* tmp) {
+  const bool epilogue = last && (bias || act != Act::None);
+  if (mr == mk.mr && nr == mk.nr && !epilogue) {
+    mk.run(kc, ap, bp, cTile, ldc, !first);
+    return;
+  }
+  mk.run(kc, ap, bp, tmp, mk.nr, false);
+  vecOps().tileStore(tmp, mk.nr, cTile, ldc, mr, nr, !first, last ? bias : nullptr, last ? static_cast<int>(act) : 0);
+}
+
+}  // namespace
 
 namespace {
 
@@ -180,16 +197,8 @@ void sgemmWholeB(const GemmArgs& g, int64_t ldc, int threads, const MicroKernel&
           const float* bpan = bblock + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t mr = std::min<int64_t>(MR, mc - ir);
-            float* cTile = g.c + (ic + ir) * ldc + jr;
-            if (mr == MR && nr == NR) {
-              mk.run(kc, ap + ir * kc, bpan, cTile, ldc, !first);
-            } else {
-              mk.run(kc, ap + ir * kc, bpan, tmp, NR, false);
-              for (int64_t i = 0; i < mr; i++)
-                for (int64_t j = 0; j < nr; j++)
-                  cTile[i * ldc + j] = first ? tmp[i * NR + j] : cTile[i * ldc + j] + tmp[i * NR + j];
-            }
-            if (last) applyEpilogue(cTile, mr, nr, ldc, g.bias ? g.bias + jr : nullptr, g.act);
+            runTile(mk, kc, ap + ir * kc, bpan, g.c + (ic + ir) * ldc + jr, ldc, mr, nr, first, last,
+                    g.bias ? g.bias + jr : nullptr, g.act, tmp);
           }
         }
       }
@@ -260,16 +269,8 @@ void sgemm(const GemmArgs& g, int threads) {
             const float* bpan = bp + jr * kc;
             for (int64_t ir = 0; ir < mc; ir += MR) {
               const int64_t mr = std::min<int64_t>(MR, mc - ir);
-              float* cTile = g.c + (ic + ir) * ldc + jc + jr;
-              if (mr == MR && nr == NR) {
-                mk.run(kc, ap + ir * kc, bpan, cTile, ldc, !first);
-              } else {
-                mk.run(kc, ap + ir * kc, bpan, tmp, NR, false);
-                for (int64_t i = 0; i < mr; i++)
-                  for (int64_t j = 0; j < nr; j++)
-                    cTile[i * ldc + j] = first ? tmp[i * NR + j] : cTile[i * ldc + j] + tmp[i * NR + j];
-              }
-              if (last) applyEpilogue(cTile, mr, nr, ldc, lastBias ? lastBias + jc + jr : nullptr, g.act);
+              runTile(mk, kc, ap + ir * kc, bpan, g.c + (ic + ir) * ldc + jc + jr, ldc, mr, nr, first, last,
+                      lastBias ? lastBias + jc + jr : nullptr, g.act, tmp);
             }
           }
         }

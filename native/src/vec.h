@@ -7,8 +7,8 @@
 namespace tessera {
 
 struct VecOps {
-  /** c[j] = act(c[j] + bias[j]) over n values (bias may be null); act is an Act code. */
-  void (*biasAct)(float* c, int64_t n, const float* bias, int act);
+  /** c[i * ldc + j] = act(c[i * ldc + j] + bias[j]) over rows x n values (bias may be null); act is an Act code. */
+  void (*biasAct)(float* c, int64_t rows, int64_t n, int64_t ldc, const float* bias, int act);
   /** y[i] = f(x[i * sx]) for a MapCode other than logicalNot; a, b are the scalar args. */
   void (*map)(int op, const float* x, int64_t sx, float* y, int64_t n, float a, float b);
   /** y[i] = f(a[i * sa], b[i * sb]) for arithmetic BinaryCodes (float out). */
@@ -37,6 +37,12 @@ struct VecOps {
   /** One AdamW step over n elements. */
   void (*adamw)(float* p, const float* g, float* m, float* v, int64_t n, float beta1, float beta2, float stepSize,
                 float sqrtBc2, float eps, float decay);
+  /**
+   * A GEMM tile's way out: c[i * ldc + j] = act((accumulate ? c[i * ldc + j] : 0) + t[i * ldt + j] + bias[j])
+   * over rows x n (bias may be null; act an Act code), one pass.
+   */
+  void (*tileStore)(const float* t, int64_t ldt, float* c, int64_t ldc, int64_t rows, int64_t n, bool accumulate,
+                    const float* bias, int act);
 };
 
 const VecOps& vecOpsAvx512();
