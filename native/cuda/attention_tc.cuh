@@ -1,5 +1,6 @@
-// defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype> — the tensor-core flash attention for bf16 and
-// f16 inputs with head dims 32/64/128 (backward 32/64), after FlashAttention-2 (Dao, 2023): mma.sync
+// defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype>, attention_fwd_tf32 — the tensor-core flash
+// attention for bf16 and f16 inputs with head dims 32/64/128 (backward 32/64) and the float32 forward on TF32
+// tensor cores (head dims 32/64), after FlashAttention-2 (Dao, 2023): mma.sync
 // m16n8k16 with float32 accumulators; a warp owns 16 query rows (forward) or 16 key rows (backward), the
 // score fragments are re-packed in registers as the next product's A operand, transposed operands come from
 // shared memory through ldmatrix.trans. Same semantics as the SIMT kernels in fused_attention.cu: additive
@@ -57,7 +58,14 @@ struct TcParams {
   uint64_t seed, offset;
   const float* mask;
   int64_t mb, mh, mi, mj;
+  int64_t qs[3], ks[3], vs[3], os[3];  // (b, h, t) strides of the q, k, v views and the output
 };
+
+/** Head (b, h) of a strided (B, H, T, D) view. */
+template <typename T>
+__device__ __forceinline__ T* tcHead(T* base, const int64_t* s, int b, int h) {
+  return base + b * s[0] + h * s[1];
+}
 
 __device__ __forceinline__ float tcScoreAdd(const TcParams& p, int b, int h, int i, int j) {
   if (j >= p.Tk || i >= p.Tq) return -INFINITY;
@@ -71,15 +79,19 @@ __device__ __forceinline__ float tcDrop(const TcParams& p, int bh, int i, int j)
   return uniformAt(p.seed, p.offset, e) < p.dropP ? 0.f : p.dropScale;
 }
 
-/** Copies rows [r0, r0 + R) of a (rows, D) matrix into smem with pitch P elements, 16 bytes at a time; zeros past `rows`. */
+/**
+ * Copies rows [r0, r0 + R) of a (rows, D) matrix with row stride ld into smem with pitch P elements, 16 bytes
+ * at a time; zeros past `rows`.
+ */
 template <typename T, int D, int R, int P, int NT>
-__device__ __forceinline__ void tcLoadRows(T* dst, const T* src, int r0, int rows) {
-  constexpr int CH = D / 8;  // 16-byte chunks per row
+__device__ __forceinline__ void tcLoadRows(T* dst, const T* src, int r0, int rows, int64_t ld) {
+  constexpr int CH = D * sizeof(T) / 16;  // 16-byte chunks per row
+  constexpr int E = 16 / sizeof(T);
   for (int idx = threadIdx.x; idx < R * CH; idx += NT) {
     const int r = idx / CH, c = idx % CH;
     uint4 v = make_uint4(0, 0, 0, 0);
-    if (r0 + r < rows) v = *reinterpret_cast<const uint4*>(src + static_cast<int64_t>(r0 + r) * D + c * 8);
-    *reinterpret_cast<uint4*>(dst + r * P + c * 8) = v;
+    if (r0 + r < rows) v = *reinterpret_cast<const uint4*>(src + static_cast<int64_t>(r0 + r) * ld + c * E);
+    *reinterpret_cast<uint4*>(dst + r * P + c * E) = v;
   }
 }
 
@@ -98,18 +110,19 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restric
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
   const int q0 = blockIdx.x * TC_BQ;
   const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
-  const T* qb = q + static_cast<int64_t>(bh) * p.Tq * D;
-  const T* kb = k + static_cast<int64_t>(bh) * p.Tk * D;
-  const T* vb = v + static_cast<int64_t>(bh) * p.Tk * D;
+  const T* qb = tcHead(q, p.qs, b, h);
+  const T* kb = tcHead(k, p.ks, b, h);
+  const T* vb = tcHead(v, p.vs, b, h);
+  const int64_t qld = p.qs[2];
   // Q as A fragments, straight from global memory
   uint32_t qa[D / 16][4];
 #pragma unroll
   for (int kk = 0; kk < D / 16; kk++) {
     const int c = kk * 16 + 2 * tq;
-    qa[kk][0] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r0) * D + c) : 0u;
-    qa[kk][1] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r1) * D + c) : 0u;
-    qa[kk][2] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r0) * D + c + 8) : 0u;
-    qa[kk][3] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + static_cast<int64_t>(r1) * D + c + 8) : 0u;
+    qa[kk][0] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r0 * qld + c) : 0u;
+    qa[kk][1] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r1 * qld + c) : 0u;
+    qa[kk][2] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r0 * qld + c + 8) : 0u;
+    qa[kk][3] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r1 * qld + c + 8) : 0u;
   }
   float o[D / 8][4];
 #pragma unroll
@@ -119,8 +132,8 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restric
   if (p.causal) kEnd = min(p.Tk, q0 + TC_BQ + p.shift);
   for (int k0 = 0; k0 < kEnd; k0 += TC_BK) {
     __syncthreads();
-    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, kb, k0, p.Tk);
-    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, vb, k0, p.Tk);
+    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, kb, k0, p.Tk, p.ks[2]);
+    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, vb, k0, p.Tk, p.vs[2]);
     __syncthreads();
     float s[8][4];
 #pragma unroll
@@ -202,12 +215,169 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restric
     }
   }
   const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
-  T* ob = out + static_cast<int64_t>(bh) * p.Tq * D;
+  T* ob = tcHead(out, p.os, b, h);
+  const int64_t old = p.os[2];
 #pragma unroll
   for (int n = 0; n < D / 8; n++) {
     const int c = n * 8 + 2 * tq;
-    if (r0 < p.Tq) *reinterpret_cast<uint32_t*>(ob + static_cast<int64_t>(r0) * D + c) = pack2<T>(o[n][0] * i0, o[n][1] * i0);
-    if (r1 < p.Tq) *reinterpret_cast<uint32_t*>(ob + static_cast<int64_t>(r1) * D + c) = pack2<T>(o[n][2] * i1, o[n][3] * i1);
+    if (r0 < p.Tq) *reinterpret_cast<uint32_t*>(ob + r0 * old + c) = pack2<T>(o[n][0] * i0, o[n][1] * i0);
+    if (r1 < p.Tq) *reinterpret_cast<uint32_t*>(ob + r1 * old + c) = pack2<T>(o[n][2] * i1, o[n][3] * i1);
+  }
+  if (tq == 0) {
+    if (r0 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r0] = l0 > 0.f ? make_float2(m0, logf(l0)) : make_float2(-INFINITY, 0.f);
+    if (r1 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r1] = l1 > 0.f ? make_float2(m1, logf(l1)) : make_float2(-INFINITY, 0.f);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// float32 forward on TF32 tensor cores (when TF32 is allowed): mma.sync m16n8k8 with float32 accumulators,
+// operands rounded to TF32 (cvt.rna). Same tiling as the bf16 forward. The P V product reads its A operand
+// straight from the score fragment: in the k = 8 step over keys 8t..8t+7, A column c holds key 2c (c < 4) or
+// key 2(c - 4) + 1, and the V rows of the B operand are taken in that same order.
+// ---------------------------------------------------------------------------------------------------------
+__device__ __forceinline__ uint32_t toTf32(float x) {
+  uint32_t r;
+  asm("cvt.rna.tf32.f32 %0, %1;\n" : "=r"(r) : "f"(x));
+  return r;
+}
+
+/** d += a (16x8, row) * b (8x8, col), TF32 operands, f32 accumulators. */
+__device__ __forceinline__ void mma1688tf32(float* d, const uint32_t* a, uint32_t b0, uint32_t b1) {
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/** Rows [r0, r0 + R) of a float (rows, D) matrix with row stride ld into smem as TF32 bits (pitch P), 16 bytes at a time. */
+template <int D, int R, int P, int NT>
+__device__ __forceinline__ void tf32LoadRows(uint32_t* dst, const float* src, int r0, int rows, int64_t ld) {
+  constexpr int CH = D / 4;
+  for (int idx = threadIdx.x; idx < R * CH; idx += NT) {
+    const int r = idx / CH, c = idx % CH;
+    float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
+    if (r0 + r < rows) v = *reinterpret_cast<const float4*>(src + static_cast<int64_t>(r0 + r) * ld + c * 4);
+    *reinterpret_cast<uint4*>(dst + r * P + c * 4) = make_uint4(toTf32(v.x), toTf32(v.y), toTf32(v.z), toTf32(v.w));
+  }
+}
+
+template <int D>
+__global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __restrict__ q, const float* __restrict__ k,
+                                                                const float* __restrict__ v, float* __restrict__ out,
+                                                                float2* __restrict__ stats, TcParams p) {
+  constexpr int KP = D + 4;  // conflict-free fragment reads for both products
+  __shared__ __align__(16) uint32_t Ks[TC_BK * KP];
+  __shared__ __align__(16) uint32_t Vs[TC_BK * KP];
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+  const int q0 = blockIdx.x * TC_BQ;
+  const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
+  const float* qb = tcHead(q, p.qs, b, h);
+  const float* kb = tcHead(k, p.ks, b, h);
+  const float* vb = tcHead(v, p.vs, b, h);
+  const int64_t qld = p.qs[2];
+  uint32_t qa[D / 8][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 8; kk++) {
+    const int c = kk * 8 + tq;
+    qa[kk][0] = r0 < p.Tq ? toTf32(qb[r0 * qld + c]) : 0u;
+    qa[kk][1] = r1 < p.Tq ? toTf32(qb[r1 * qld + c]) : 0u;
+    qa[kk][2] = r0 < p.Tq ? toTf32(qb[r0 * qld + c + 4]) : 0u;
+    qa[kk][3] = r1 < p.Tq ? toTf32(qb[r1 * qld + c + 4]) : 0u;
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+  int kEnd = p.Tk;
+  if (p.causal) kEnd = min(p.Tk, q0 + TC_BQ + p.shift);
+  for (int k0 = 0; k0 < kEnd; k0 += TC_BK) {
+    __syncthreads();
+    tf32LoadRows<D, TC_BK, KP, TC_THREADS>(Ks, kb, k0, p.Tk, p.ks[2]);
+    tf32LoadRows<D, TC_BK, KP, TC_THREADS>(Vs, vb, k0, p.Tk, p.vs[2]);
+    __syncthreads();
+    float s[8][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 8; kk++) {
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        const uint32_t* kr = Ks + (nt * 8 + g) * KP + kk * 8 + tq;
+        mma1688tf32(s[nt], qa[kk], kr[0], kr[4]);
+      }
+    }
+    float mt0 = -INFINITY, mt1 = -INFINITY;
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      const int j = k0 + nt * 8 + 2 * tq;
+      s[nt][0] = s[nt][0] * p.scale + tcScoreAdd(p, b, h, r0, j);
+      s[nt][1] = s[nt][1] * p.scale + tcScoreAdd(p, b, h, r0, j + 1);
+      s[nt][2] = s[nt][2] * p.scale + tcScoreAdd(p, b, h, r1, j);
+      s[nt][3] = s[nt][3] * p.scale + tcScoreAdd(p, b, h, r1, j + 1);
+      mt0 = fmaxf(mt0, fmaxf(s[nt][0], s[nt][1]));
+      mt1 = fmaxf(mt1, fmaxf(s[nt][2], s[nt][3]));
+    }
+#pragma unroll
+    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+      mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, o2));
+      mt1 = fmaxf(mt1, __shfl_xor_sync(0xffffffffu, mt1, o2));
+    }
+    const float n0 = fmaxf(m0, mt0), n1 = fmaxf(m1, mt1);
+    const float a0 = m0 == -INFINITY ? 0.f : __expf(m0 - n0), a1 = m1 == -INFINITY ? 0.f : __expf(m1 - n1);
+    float rs0 = 0.f, rs1 = 0.f;
+    uint32_t pa[8][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      const int j = k0 + nt * 8 + 2 * tq;
+      float e0 = n0 == -INFINITY ? 0.f : __expf(s[nt][0] - n0);
+      float e1 = n0 == -INFINITY ? 0.f : __expf(s[nt][1] - n0);
+      float e2 = n1 == -INFINITY ? 0.f : __expf(s[nt][2] - n1);
+      float e3 = n1 == -INFINITY ? 0.f : __expf(s[nt][3] - n1);
+      rs0 += e0 + e1;
+      rs1 += e2 + e3;
+      if (p.dropP > 0.f) {
+        e0 *= tcDrop(p, bh, r0, j);
+        e1 *= tcDrop(p, bh, r0, j + 1);
+        e2 *= tcDrop(p, bh, r1, j);
+        e3 *= tcDrop(p, bh, r1, j + 1);
+      }
+      // A columns tq and tq + 4 of key step nt are keys 2tq and 2tq + 1
+      pa[nt][0] = toTf32(e0);
+      pa[nt][1] = toTf32(e2);
+      pa[nt][2] = toTf32(e1);
+      pa[nt][3] = toTf32(e3);
+    }
+#pragma unroll
+    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
+      rs0 += __shfl_xor_sync(0xffffffffu, rs0, o2);
+      rs1 += __shfl_xor_sync(0xffffffffu, rs1, o2);
+    }
+    l0 = l0 * a0 + rs0;
+    l1 = l1 * a1 + rs1;
+    m0 = n0;
+    m1 = n1;
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) {
+      o[n][0] *= a0;
+      o[n][1] *= a0;
+      o[n][2] *= a1;
+      o[n][3] *= a1;
+    }
+#pragma unroll
+    for (int t = 0; t < 8; t++) {
+      const uint32_t* v0 = Vs + (t * 8 + 2 * tq) * KP + g;
+#pragma unroll
+      for (int n = 0; n < D / 8; n++) mma1688tf32(o[n], pa[t], v0[n * 8], v0[KP + n * 8]);
+    }
+  }
+  const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
+  float* ob = tcHead(out, p.os, b, h);
+  const int64_t old = p.os[2];
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) {
+    const int c = n * 8 + 2 * tq;
+    if (r0 < p.Tq) *reinterpret_cast<float2*>(ob + r0 * old + c) = make_float2(o[n][0] * i0, o[n][1] * i0);
+    if (r1 < p.Tq) *reinterpret_cast<float2*>(ob + r1 * old + c) = make_float2(o[n][2] * i1, o[n][3] * i1);
   }
   if (tq == 0) {
     if (r0 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r0] = l0 > 0.f ? make_float2(m0, logf(l0)) : make_float2(-INFINITY, 0.f);
@@ -240,8 +410,9 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
   const int k0 = blockIdx.x * TC_BK;
   const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
   const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D, kOff = static_cast<int64_t>(bh) * p.Tk * D;
-  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, k + kOff, k0, p.Tk);
-  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, v + kOff, k0, p.Tk);
+  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, tcHead(k, p.ks, b, h), k0, p.Tk, p.ks[2]);
+  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, tcHead(v, p.vs, b, h), k0, p.Tk, p.vs[2]);
+  const T* qb = tcHead(q, p.qs, b, h);
   float dK[D / 8][4], dV[D / 8][4];
 #pragma unroll
   for (int n = 0; n < D / 8; n++)
@@ -251,8 +422,8 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
   if (p.causal) qStart = max(0, k0 - p.shift) / TC_BQ * TC_BQ;
   for (int q0 = qStart; q0 < p.Tq; q0 += TC_BQ) {
     __syncthreads();
-    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(Qs, q + qOff, q0, p.Tq);
-    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(dOs, dout + qOff, q0, p.Tq);
+    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(Qs, qb, q0, p.Tq, p.qs[2]);
+    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(dOs, dout + qOff, q0, p.Tq, D);
     for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
       const int i = q0 + r;
       stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);

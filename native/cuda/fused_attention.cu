@@ -3,7 +3,9 @@
 // recomputes the probabilities tile by tile (one block per key tile, dK and dV in registers, dQ through
 // float32 atomics). Additive masks of any broadcast layout, the causal mask (key j hidden from query i
 // when j > i + Tk - Tq) and dropout on the probabilities (Philox draws recomputed in the backward) are
-// applied inside the tiles. Inputs may be float32, bfloat16 or float16; all arithmetic is float32.
+// applied inside the tiles. Inputs may be float32, bfloat16 or float16; all arithmetic is float32. q, k and v
+// are (B, H, T, D) views at any (b, h, t) strides (unit stride along D); the output is written as
+// (B, H, Tq, D) or (B, Tq, H, D); gradients are (B, H, T, D) contiguous.
 // defines: attention_fwd_<dtype>, attention_bwd_<dtype>, attention_probs_<dtype>
 #include "elementwise.cuh"
 #include "napi_glue.h"
@@ -30,7 +32,15 @@ struct AttnParams {
   uint64_t seed, offset;
   const float* mask;
   int64_t mb, mh, mi, mj;  // mask strides over (B, H, Tq, Tk)
+  // (b, h, t) strides of the q, k, v views and of the output (unit stride along D); gradients are contiguous
+  int64_t qs[3], ks[3], vs[3], os[3];
 };
+
+/** Row t of head (b, h) of a strided (B, H, T, D) view. */
+template <typename T>
+__device__ __forceinline__ const T* headRow(const T* base, const int64_t* s, int b, int h, int t) {
+  return base + b * s[0] + h * s[1] + static_cast<int64_t>(t) * s[2];
+}
 
 __device__ __forceinline__ float scoreAdd(const AttnParams& p, int b, int h, int i, int j) {
   if (j >= p.Tk || i >= p.Tq) return -INFINITY;
@@ -45,14 +55,14 @@ __device__ __forceinline__ float dropFactor(const AttnParams& p, int bh, int i, 
   return uniformAt(p.seed, p.offset, e) < p.dropP ? 0.f : p.dropScale;
 }
 
-/** Loads rows [r0, r0 + R) of a (T, D) matrix into smem (pitch DP, zero beyond T and D up to DMAX). */
+/** Loads rows [r0, r0 + R) of a (T, D) matrix with row stride ld into smem (pitch DP, zero beyond T and D up to DMAX). */
 template <typename T, int DMAX, int R>
-__device__ __forceinline__ void loadTile(float* dst, const T* src, int r0, int T_, int D) {
+__device__ __forceinline__ void loadTile(float* dst, const T* src, int r0, int T_, int D, int64_t ld) {
   constexpr int DP = DMAX + 1;
   for (int idx = threadIdx.x; idx < R * DMAX; idx += kThreads) {
     const int r = idx / DMAX, d = idx % DMAX;
     const int row = r0 + r;
-    dst[r * DP + d] = (row < T_ && d < D) ? toF<T>(src[static_cast<int64_t>(row) * D + d]) : 0.f;
+    dst[r * DP + d] = (row < T_ && d < D) ? toF<T>(src[static_cast<int64_t>(row) * ld + d]) : 0.f;
   }
 }
 
@@ -69,10 +79,10 @@ __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ 
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
   const int q0 = blockIdx.x * BQ;
   const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
-  const T* qb = q + static_cast<int64_t>(bh) * p.Tq * p.D;
-  const T* kb = k + static_cast<int64_t>(bh) * p.Tk * p.D;
-  const T* vb = v + static_cast<int64_t>(bh) * p.Tk * p.D;
-  loadTile<T, DMAX, BQ>(Qs, qb, q0, p.Tq, p.D);
+  const T* qb = headRow(q, p.qs, b, h, 0);
+  const T* kb = headRow(k, p.ks, b, h, 0);
+  const T* vb = headRow(v, p.vs, b, h, 0);
+  loadTile<T, DMAX, BQ>(Qs, qb, q0, p.Tq, p.D, p.qs[2]);
   float acc[4][DC];
   float m[4], l[4];
 #pragma unroll
@@ -86,8 +96,8 @@ __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ 
   if (p.causal) kEnd = min(p.Tk, q0 + BQ + p.shift);
   for (int k0 = 0; k0 < kEnd; k0 += BK) {
     __syncthreads();
-    loadTile<T, DMAX, BK>(Ks, kb, k0, p.Tk, p.D);
-    loadTile<T, DMAX, BK>(Vs, vb, k0, p.Tk, p.D);
+    loadTile<T, DMAX, BK>(Ks, kb, k0, p.Tk, p.D, p.ks[2]);
+    loadTile<T, DMAX, BK>(Vs, vb, k0, p.Tk, p.D, p.vs[2]);
     __syncthreads();
     float s[4][4];
 #pragma unroll
@@ -152,7 +162,7 @@ __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ 
     const int i = q0 + ty + 16 * r;
     if (i >= p.Tq) continue;
     const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
-    const int64_t ro = (static_cast<int64_t>(bh) * p.Tq + i) * p.D;
+    const int64_t ro = b * p.os[0] + h * p.os[1] + static_cast<int64_t>(i) * p.os[2];
 #pragma unroll
     for (int c = 0; c < DC; c++) {
       const int d = tx + 16 * c;
@@ -163,14 +173,16 @@ __global__ void __launch_bounds__(kThreads) attnFwdKernel(const T* __restrict__ 
   }
 }
 
-/** Dd[row] = dot(dO[row], O[row]): the row term of the softmax backward. A warp per row. */
+/** Dd[row] = dot(dO[row], O[row]): the row term of the softmax backward (O in its own order). A warp per row. */
 template <typename T>
-__global__ void attnRowDotKernel(const T* __restrict__ dout, const T* __restrict__ out, float* __restrict__ dd, int64_t rows, int D) {
+__global__ void attnRowDotKernel(const T* __restrict__ dout, const T* __restrict__ out, float* __restrict__ dd, int64_t rows, AttnParams p) {
   const int64_t r = static_cast<int64_t>(blockIdx.x) * 8 + (threadIdx.x >> 5);
   if (r >= rows) return;
-  const int lane = threadIdx.x & 31;
+  const int lane = threadIdx.x & 31, D = p.D;
+  const int i = static_cast<int>(r % p.Tq), bh = static_cast<int>(r / p.Tq);
+  const T* orow = out + (bh / p.H) * p.os[0] + (bh % p.H) * p.os[1] + static_cast<int64_t>(i) * p.os[2];
   float s = 0.f;
-  for (int d = lane; d < D; d += 32) s += toF<T>(dout[r * D + d]) * toF<T>(out[r * D + d]);
+  for (int d = lane; d < D; d += 32) s += toF<T>(dout[r * D + d]) * toF<T>(orow[d]);
   for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
   if (lane == 0) dd[r] = s;
 }
@@ -194,8 +206,9 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
   const int k0 = blockIdx.x * BK;
   const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
   const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * p.D, kOff = static_cast<int64_t>(bh) * p.Tk * p.D;
-  loadTile<T, DMAX, BK>(Ks, k + kOff, k0, p.Tk, p.D);
-  loadTile<T, DMAX, BK>(Vs, v + kOff, k0, p.Tk, p.D);
+  const T* qb = headRow(q, p.qs, b, h, 0);
+  loadTile<T, DMAX, BK>(Ks, headRow(k, p.ks, b, h, 0), k0, p.Tk, p.D, p.ks[2]);
+  loadTile<T, DMAX, BK>(Vs, headRow(v, p.vs, b, h, 0), k0, p.Tk, p.D, p.vs[2]);
   float dK[4][DC], dV[4][DC];
 #pragma unroll
   for (int r = 0; r < 4; r++)
@@ -205,8 +218,8 @@ __global__ void __launch_bounds__(kThreads) attnBwdKernel(const T* __restrict__ 
   if (p.causal) qStart = max(0, k0 - p.shift) / BQ * BQ;
   for (int q0 = qStart; q0 < p.Tq; q0 += BQ) {
     __syncthreads();
-    loadTile<T, DMAX, BQ>(Qs, q + qOff, q0, p.Tq, p.D);
-    loadTile<T, DMAX, BQ>(dOs, dout + qOff, q0, p.Tq, p.D);
+    loadTile<T, DMAX, BQ>(Qs, qb, q0, p.Tq, p.D, p.qs[2]);
+    loadTile<T, DMAX, BQ>(dOs, dout + qOff, q0, p.Tq, p.D, p.D);
     for (int r = threadIdx.x; r < BQ; r += kThreads) {
       const int i = q0 + r;
       stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
@@ -320,8 +333,8 @@ __global__ void attnProbsKernel(const T* __restrict__ q, const T* __restrict__ k
       probs[e] = 0.f;
       continue;
     }
-    const T* qr = q + (static_cast<int64_t>(bh) * p.Tq + i) * p.D;
-    const T* kr = k + (static_cast<int64_t>(bh) * p.Tk + j) * p.D;
+    const T* qr = headRow(q, p.qs, bh / p.H, bh % p.H, i);
+    const T* kr = headRow(k, p.ks, bh / p.H, bh % p.H, j);
     float s = 0.f;
     for (int d = 0; d < p.D; d++) s = fmaf(toF<T>(qr[d]), toF<T>(kr[d]), s);
     probs[e] = __expf(s * p.scale + add - L.x - L.y);
@@ -394,7 +407,58 @@ TcParams tcParams(const AttnParams& p) {
   t.mh = p.mh;
   t.mi = p.mi;
   t.mj = p.mj;
+  for (int i = 0; i < 3; i++) {
+    t.qs[i] = p.qs[i];
+    t.ks[i] = p.ks[i];
+    t.vs[i] = p.vs[i];
+    t.os[i] = p.os[i];
+  }
   return t;
+}
+
+/** (b, h, t) strides of a contiguous (B, H, T, D) tensor. */
+void contiguousStrides(int64_t* s, int H, int T, int D) {
+  s[0] = static_cast<int64_t>(H) * T * D;
+  s[1] = static_cast<int64_t>(T) * D;
+  s[2] = D;
+}
+
+/**
+ * The (b, h, t) strides of the q, k or v view at argument i (null: contiguous) into s; returns its element
+ * offset. The view must be (B, H, T, D) with unit stride along D and stay inside its storage.
+ */
+int64_t viewStrides(tcuda::napi::CallArgs& a, size_t i, const Buffer* buf, const char* what, const AttnParams& p, int T, int64_t* s) {
+  if (i >= a.count() || a.isNullish(i)) {
+    contiguousStrides(s, p.H, T, p.D);
+    const int64_t need = static_cast<int64_t>(p.B) * p.H * T * p.D;
+    if (buf->length < need) throw OpError(std::string("attention: ") + what + " has " + std::to_string(buf->length) + " elements, the shape needs " + std::to_string(need));
+    return 0;
+  }
+  const HostLayout l = a.layout(i);
+  if (l.nd != 4 || l.shape[0] != p.B || l.shape[1] != p.H || l.shape[2] != T || l.shape[3] != p.D) {
+    throw OpError(std::string("attention: the ") + what + " view " + l.shapeString() + " is not (B, H, T, D)");
+  }
+  if (p.D > 1 && l.strides[3] != 1) throw OpError(std::string("attention: the ") + what + " view needs unit stride along the head dim");
+  napi::checkLayout("attention", buf, l);
+  for (int d = 0; d < 3; d++) s[d] = l.strides[d];
+  return l.offset;
+}
+
+/** The output strides: (B, H, Tq, D) or, for bthd, (B, Tq, H, D) contiguous. */
+void outStrides(AttnParams& p, bool bthd) {
+  if (!bthd) return contiguousStrides(p.os, p.H, p.Tq, p.D);
+  p.os[0] = static_cast<int64_t>(p.Tq) * p.H * p.D;
+  p.os[1] = p.D;
+  p.os[2] = static_cast<int64_t>(p.H) * p.D;
+}
+
+/** True when every view offset and (b, h, t) stride is a multiple of `elems` (16-byte loads in the tensor-core kernels). */
+bool viewsAligned(const AttnParams& p, const int64_t* offsets, int nOffsets, int64_t elems) {
+  for (int i = 0; i < nOffsets; i++)
+    if (offsets[i] % elems) return false;
+  for (int d = 0; d < 3; d++)
+    if (p.qs[d] % elems || p.ks[d] % elems || p.vs[d] % elems || p.os[d] % elems) return false;
+  return true;
 }
 
 template <typename T, int D>
@@ -436,8 +500,7 @@ AttnParams params(tcuda::napi::CallArgs& a, size_t shapeAt, size_t maskAt, const
   p.scale = static_cast<float>(a.number(maskAt + 3));
   p.dropP = static_cast<float>(a.number(maskAt + 4));
   p.dropScale = p.dropP < 1.f ? 1.f / (1.f - p.dropP) : 0.f;
-  const int64_t qn = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
-  if (q->length < qn) throw OpError("attention: q has " + std::to_string(q->length) + " elements, the shape needs " + std::to_string(qn));
+  (void)q;
   if (p.D > 128) throw OpError("attention: head dim " + std::to_string(p.D) + " is above the fused kernel's 128");
   return p;
 }
@@ -449,14 +512,22 @@ AttnParams params(tcuda::napi::CallArgs& a, size_t shapeAt, size_t maskAt, const
 using namespace tcuda;
 using tcuda::napi::Owned;
 
-// attention(q, k, v, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP)
-//   -> [out, lse, seedLo, seedHi, offsetLo, offsetHi]
+// attention(q, k, v, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
+//           qLayout | null, kLayout | null, vLayout | null, outBthd, tf32) -> [out, lse, seedLo, seedHi, offsetLo, offsetHi]
+// q, k, v are (B, H, T, D) views at any (b, h, t) strides (null: contiguous); the output is (B, H, Tq, D),
+// or (B, Tq, H, D) when outBthd. tf32: float32 inputs may run on TF32 tensor cores.
 TCUDA_FN(attention) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
   Buffer* v = a.buffer(2);
   AttnParams p = params(a, 3, 8, q);
   if (k->dtype != q->dtype || v->dtype != q->dtype) throw OpError("attention: q, k and v must have one dtype");
+  int64_t offs[3];
+  offs[0] = viewStrides(a, 13, q, "q", p, p.Tq, p.qs);
+  offs[1] = viewStrides(a, 14, k, "k", p, p.Tk, p.ks);
+  offs[2] = viewStrides(a, 15, v, "v", p, p.Tk, p.vs);
+  outStrides(p, a.count() > 16 && !a.isNullish(16) && a.boolean(16));
+  const bool tf32 = a.count() > 17 && !a.isNullish(17) && a.boolean(17);
   Context& c = useDevice(q->device);
   const int64_t outN = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
   Owned out(allocBuffer(q->device, q->dtype, outN, false));
@@ -470,20 +541,31 @@ TCUDA_FN(attention) {
     float2* st = reinterpret_cast<float2*>(lse->data);
     dispatchFloat(q->dtype, "attention", [&](auto tag) {
       using T = decltype(tag);
+      const T* qp = q->as<T>() + offs[0];
+      const T* kp = k->as<T>() + offs[1];
+      const T* vp = v->as<T>() + offs[2];
+      const dim3 grid(static_cast<unsigned>((p.Tq + TC_BQ - 1) / TC_BQ), static_cast<unsigned>(p.B * p.H));
       if constexpr (!std::is_same_v<T, float>) {
-        if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128)) {
+        if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128) && viewsAligned(p, offs, 3, 8)) {
           const TcParams tp = tcParams(p);
-          const dim3 grid(static_cast<unsigned>((p.Tq + TC_BQ - 1) / TC_BQ), static_cast<unsigned>(p.B * p.H));
-          if (p.D == 32) attnFwdTcKernel<T, 32><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
-          else if (p.D == 64) attnFwdTcKernel<T, 64><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
-          else attnFwdTcKernel<T, 128><<<grid, TC_THREADS, 0, c.stream>>>(q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, tp);
+          if (p.D == 32) attnFwdTcKernel<T, 32><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
+          else if (p.D == 64) attnFwdTcKernel<T, 64><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
+          else attnFwdTcKernel<T, 128><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
           afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
           return;
         }
+      } else {
+        if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
+          const TcParams tp = tcParams(p);
+          if (p.D == 32) attnFwdTf32Kernel<32><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
+          else attnFwdTf32Kernel<64><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
+          afterLaunch("attention_fwd_tf32");
+          return;
+        }
       }
-      if (p.D <= 32) launchFwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
-      else if (p.D <= 64) launchFwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
-      else launchFwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), out->as<T>(), st, p);
+      if (p.D <= 32) launchFwd<T, 32>(c, qp, kp, vp, out->as<T>(), st, p);
+      else if (p.D <= 64) launchFwd<T, 64>(c, qp, kp, vp, out->as<T>(), st, p);
+      else launchFwd<T, 128>(c, qp, kp, vp, out->as<T>(), st, p);
     });
   }
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, out), napi::wrapOwned(a.env, lse),
@@ -493,7 +575,8 @@ TCUDA_FN(attention) {
 }
 
 // attentionBackward(q, k, v, out, lse, dout, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
-//                   seedLo, seedHi, offsetLo, offsetHi) -> [dq, dk, dv]
+//                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd) -> [dq, dk, dv]
+// q, k, v and out as the forward read and wrote them; dout, dq, dk and dv are (B, H, T, D) contiguous.
 TCUDA_FN(attentionBackward) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
@@ -507,6 +590,11 @@ TCUDA_FN(attentionBackward) {
   if (k->dtype != q->dtype || v->dtype != q->dtype || out->dtype != q->dtype || dout->dtype != q->dtype) {
     throw OpError("attentionBackward: q, k, v, out and dout must have one dtype");
   }
+  int64_t offs[3];
+  offs[0] = viewStrides(a, 20, q, "q", p, p.Tq, p.qs);
+  offs[1] = viewStrides(a, 21, k, "k", p, p.Tk, p.ks);
+  offs[2] = viewStrides(a, 22, v, "v", p, p.Tk, p.vs);
+  outStrides(p, a.count() > 23 && !a.isNullish(23) && a.boolean(23));
   Context& c = useDevice(q->device);
   const int64_t rows = static_cast<int64_t>(p.B) * p.H * p.Tq;
   const int64_t qn = rows * p.D, kn = static_cast<int64_t>(p.B) * p.H * p.Tk * p.D;
@@ -518,23 +606,26 @@ TCUDA_FN(attentionBackward) {
     Scratch dd(q->device, rows * sizeof(float));
     dispatchFloat(q->dtype, "attentionBackward", [&](auto tag) {
       using T = decltype(tag);
-      attnRowDotKernel<T><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, c.stream>>>(dout->as<T>(), out->as<T>(), dd.as<float>(), rows, p.D);
+      attnRowDotKernel<T><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, c.stream>>>(dout->as<T>(), out->as<T>(), dd.as<float>(), rows, p);
       afterLaunch("attention_row_dot");
       const float2* st = reinterpret_cast<const float2*>(lse->data);
+      const T* qp = q->as<T>() + offs[0];
+      const T* kp = k->as<T>() + offs[1];
+      const T* vp = v->as<T>() + offs[2];
       bool done = false;
       if constexpr (!std::is_same_v<T, float>) {
-        if (useTensorCores() && (p.D == 32 || p.D == 64)) {
+        if (useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 8)) {
           const TcParams tp = tcParams(p);
           const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
-          if (p.D == 32) launchTcBwd<T, 32>(c, grid, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
-          else launchTcBwd<T, 64>(c, grid, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          if (p.D == 32) launchTcBwd<T, 32>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          else launchTcBwd<T, 64>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
           done = true;
         }
       }
       if (!done) {
-        if (p.D <= 32) launchBwd<T, 32>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-        else if (p.D <= 64) launchBwd<T, 64>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-        else launchBwd<T, 128>(c, q->as<T>(), k->as<T>(), v->as<T>(), dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        if (p.D <= 32) launchBwd<T, 32>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        else if (p.D <= 64) launchBwd<T, 64>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        else launchBwd<T, 128>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
       }
       if constexpr (!std::is_same_v<T, float>) {
         castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
@@ -549,7 +640,8 @@ TCUDA_FN(attentionBackward) {
   return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv)});
 }
 
-// attentionProbs(q, k, lse, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale) -> float32 (B, H, Tq, Tk)
+// attentionProbs(q, k, lse, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, qLayout | null, kLayout | null)
+//   -> float32 (B, H, Tq, Tk)
 TCUDA_FN(attentionProbs) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
@@ -573,13 +665,15 @@ TCUDA_FN(attentionProbs) {
   }
   p.causal = a.boolean(10) ? 1 : 0;
   p.scale = static_cast<float>(a.number(11));
+  const int64_t qOff = viewStrides(a, 12, q, "q", p, p.Tq, p.qs);
+  const int64_t kOff = viewStrides(a, 13, k, "k", p, p.Tk, p.ks);
   Context& c = useDevice(q->device);
   const int64_t n = static_cast<int64_t>(p.B) * p.H * p.Tq * p.Tk;
   Owned probs(allocBuffer(q->device, DType::F32, n, false));
   if (n > 0) {
     dispatchFloat(q->dtype, "attention", [&](auto tag) {
       using T = decltype(tag);
-      attnProbsKernel<T><<<blocksFor(n, 256), 256, 0, c.stream>>>(q->as<T>(), k->as<T>(), reinterpret_cast<const float2*>(lse->data), probs->as<float>(), p, n);
+      attnProbsKernel<T><<<blocksFor(n, 256), 256, 0, c.stream>>>(q->as<T>() + qOff, k->as<T>() + kOff, reinterpret_cast<const float2*>(lse->data), probs->as<float>(), p, n);
       afterLaunch("attention_probs");
     });
   }

@@ -372,6 +372,103 @@ test('fused attention: padding and additive masks, causal with a cached prefix, 
   same('D=160 (composed above the fused kernel)', (dev) => attentionCase(dev, 1, 2, 20, 24, 160, { mask: 'padding', causal: true, probs: true }), { atol: 2e-4, rtol: 1e-4 });
 });
 
+/** Attention on q, k, v that are head views of one (B, T, 3, H, D) projection; the output merged back to (B, T, H * D). */
+function stridedAttentionCase(dev: string, B: number, H: number, T: number, D: number, o: { mask?: boolean; causal?: boolean; probs?: boolean }) {
+  const x = on(dev, data(B * T * 3 * H * D, 130 + D), [B, T, 3, H, D]).requiresGrad_();
+  const [q, k, v] = [0, 1, 2].map((i) => x.select(2, i).transpose(1, 2));
+  let mask: Tensor | null = null;
+  if (o.mask) {
+    const keep = new Int32Array(B * T).fill(1);
+    for (let b = 0; b < B; b++) for (let j = T - 2 - 5 * b; j < T; j++) keep[b * T + j] = 0;
+    mask = on(dev, keep, [B, 1, 1, T]).gt(0);
+  }
+  const r = scaledDotProductAttention(q!, k!, v!, { mask, causal: o.causal ?? false, returnProbs: o.probs ?? false });
+  const merged = r.out.transpose(1, 2).reshape([B, T, H * D]);
+  merged.mul(on(dev, data(B * T * H * D, 140), [B, T, H * D])).sum().backward();
+  return [merged, x.grad!, ...(r.probs ? [r.probs] : [])];
+}
+
+test('attention reads head views of a (B, T, 3 * H * D) projection in place and writes merged heads', opts, () => {
+  const tol = { atol: 2e-4, rtol: 1e-4 };
+  same('D=64 padding mask, probabilities', (dev) => stridedAttentionCase(dev, 2, 3, 70, 64, { mask: true, probs: true }), tol);
+  same('D=32 causal', (dev) => stridedAttentionCase(dev, 2, 2, 65, 32, { causal: true }), tol);
+  same('D=100', (dev) => stridedAttentionCase(dev, 1, 2, 40, 100, {}), tol);
+  same('D=160 (composed)', (dev) => stridedAttentionCase(dev, 1, 2, 20, 160, { mask: true, causal: true }), tol);
+});
+
+test('bf16 attention on strided head views matches contiguous inputs (tensor-core and SIMT kernels)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const be = getBackend(DUT);
+  const B = 2, H = 3, T = 70;
+  for (const D of [64, 40]) {
+    const x = on(DUT, data(B * T * 3 * H * D, 150 + D), [B, T, 3, H, D]).to('bfloat16');
+    const views = [0, 1, 2].map((i) => x.select(2, i).transpose(1, 2));
+    const dense = views.map((t) => t.contiguous());
+    const base = { shape: { B, H, Tq: T, Tk: T, D }, causal: true, scale: 1 / Math.sqrt(D), dropoutP: 0, returnProbs: false };
+    const sArgs = { ...base, q: views[0]!.storage, k: views[1]!.storage, v: views[2]!.storage,
+      layouts: { q: views[0]!.layout, k: views[1]!.layout, v: views[2]!.layout }, outLayout: 'bthd' as const };
+    const dArgs = { ...base, q: dense[0]!.storage, k: dense[1]!.storage, v: dense[2]!.storage };
+    const rs = be.attention!(sArgs), rd = be.attention!(dArgs);
+    const outS = Tensor.fromStorage(rs.out, [B, T, H, D], be).transpose(1, 2);
+    const outD = Tensor.fromStorage(rd.out, [B, H, T, D], be);
+    assert.deepEqual(outS.toArray(), outD.toArray(), `D=${D}: outputs differ`);
+    const g = on(DUT, data(B * H * T * D, 160), [B, H, T, D]).to('bfloat16');
+    const gs = be.attentionBackward!(sArgs, rs, g.storage), gd = be.attentionBackward!(dArgs, rd, g.storage);
+    for (const key of ['dq', 'dk', 'dv'] as const) {
+      const a = Tensor.fromStorage(gs[key], [B, H, T, D], be).to('float32'), b = Tensor.fromStorage(gd[key], [B, H, T, D], be).to('float32');
+      assertClose(a, b, { atol: 2e-2, rtol: 1e-2, name: `D=${D} ${key}` });
+    }
+  }
+});
+
+test('float32 attention on TF32 tensor cores when TF32 is allowed', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const B = 2, H = 2, T = 197;
+  for (const D of [64, 32]) {
+    const [q, k, v] = [0, 1, 2].map((i) => data(B * H * T * D, 170 + i + D));
+    const keep = new Int32Array(B * T).fill(1);
+    for (let j = T - 9; j < T; j++) keep[T + j] = 0;
+    const run = (dev: string) => scaledDotProductAttention(on(dev, q!, [B, H, T, D]), on(dev, k!, [B, H, T, D]), on(dev, v!, [B, H, T, D]),
+      { mask: on(dev, keep, [B, 1, 1, T]).gt(0) }).out.toArray();
+    const ref = run('cpu-js');
+    setAllowTF32(true);
+    let got: ArrayLike<number>;
+    try {
+      got = run(DUT);
+    } finally {
+      setAllowTF32(false);
+    }
+    const e = relError(got, ref);
+    // TF32 rounds the operands to 10 mantissa bits: clearly above float32's error, well within TF32's
+    assert.ok(e > 1e-6 && e < 1e-2, `D=${D}: TF32 attention relative error ${e}`);
+    const f = relError(run(DUT), ref);
+    assert.ok(f < 1e-5, `D=${D}: float32 attention relative error ${f}`);
+  }
+});
+
+test('binary ops with a broadcast vector: a bias over the last dim and a value per row, both operand orders', opts, () => {
+  const a = data(6 * 40, 180), b = data(40, 181, 0.5, 2), r = data(6, 182, 0.5, 2), odd = data(5 * 13, 183), ob = data(13, 184, 0.5, 2);
+  for (const op of ['add', 'sub', 'mul', 'div', 'maximum'] as const) {
+    same(`${op} row bias`, (dev) => on(dev, a, [6, 40])[op](on(dev, b, [40])));
+    same(`${op} row bias, swapped`, (dev) => on(dev, b, [40])[op](on(dev, a, [6, 40])));
+    same(`${op} per row`, (dev) => on(dev, a, [6, 40])[op](on(dev, r, [6, 1])));
+    same(`${op} per row, swapped`, (dev) => on(dev, r, [6, 1])[op](on(dev, a, [6, 40])));
+    same(`${op} odd width`, (dev) => on(dev, odd, [5, 13])[op](on(dev, ob, [13])));
+  }
+  same('3-D logits + bias', (dev) => on(dev, a, [2, 3, 40]).add(on(dev, b, [40])));
+  same('bf16 row bias', (dev) => on(dev, a, [6, 40]).to('bfloat16').add(on(dev, b, [40]).to('bfloat16')), { atol: 0, rtol: 8e-3 });
+  same('bf16 per row', (dev) => on(dev, a, [6, 40]).to('bfloat16').mul(on(dev, r, [6, 1]).to('bfloat16')), { atol: 0, rtol: 8e-3 });
+  same('int32 row bias', (dev) => on(dev, randomInts(60, 50, 8), [6, 10]).add(on(dev, randomInts(10, 50, 9), [10])));
+});
+
+test('bf16 hot maps (one kernel per op) follow the reference', opts, () => {
+  const x = data(256, 190);
+  const ops: [string, (t: Tensor) => Tensor][] = [
+    ['relu', (t) => t.relu()], ['gelu', (t) => t.gelu()], ['geluTanh', (t) => t.gelu('tanh')], ['neg', (t) => t.neg()],
+    ['tanh', (t) => t.tanh()], ['sigmoid', (t) => t.sigmoid()], ['square', (t) => t.square()], ['mulScalar', (t) => t.mul(0.75)],
+    ['addScalar', (t) => t.add(1.5)], ['rsqrt', (t) => t.abs().add(0.5).rsqrt()],
+  ];
+  for (const [name, f] of ops) same(`bf16 ${name}`, (dev) => f(on(dev, x, [16, 16]).to('bfloat16')), { atol: 1e-2, rtol: 1e-2 });
+});
+
 test('attention dropout: the keep rate, the 1/(1-p) scale, and the same draws in the backward', opts, () => {
   // one key: every probability is 1, so out = keep * v / (1 - p)
   const p = 0.25, T = 4096;

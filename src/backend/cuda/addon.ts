@@ -51,12 +51,15 @@ export interface CudaAddon {
   crossEntropy(logits: Handle, targets: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): [Handle, Handle];
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dl: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): Handle;
   attention(q: Handle, k: Handle, v: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
-    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number): [Handle, Handle, number, number, number, number];
+    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
+    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean): [Handle, Handle, number, number, number, number];
   attentionBackward(q: Handle, k: Handle, v: Handle, out: Handle, lse: Handle, dout: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
-    seedLo: number, seedHi: number, offLo: number, offHi: number): [Handle, Handle, Handle];
+    seedLo: number, seedHi: number, offLo: number, offHi: number,
+    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean): [Handle, Handle, Handle];
   attentionProbs(q: Handle, k: Handle, lse: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
-    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number): Handle;
+    mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number,
+    qLayout: Float64Array | null, kLayout: Float64Array | null): Handle;
   adamw(p: Handle, g: Handle, m: Handle, v: Handle, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   adamwMulti(handles: Handle[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
   lstmCell(gates: Handle, cPrev: Handle, B: number, H: number): [Handle, Handle];

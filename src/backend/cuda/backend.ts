@@ -39,7 +39,7 @@ const f64 = (xs: readonly number[]) => Float64Array.from(xs);
 
 /** Settings shared by every cuda device of the process. */
 export const cudaSettings = {
-  /** Let float32 matmuls use TF32 tensor cores (10-bit mantissa products, float32 accumulation). */
+  /** Let float32 matmuls and the attention forward use TF32 tensor cores (10-bit mantissa products, float32 accumulation). */
   allowTF32: process.env.TESSERA_CUDA_TF32 === '1',
 };
 
@@ -63,6 +63,8 @@ export class CudaBackend implements Backend {
   readonly name = 'cuda';
   readonly device: string;
   readonly computeDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16', 'int32', 'int64', 'uint8', 'bool'];
+  /** Attention reads strided head views in place and writes (B, Tq, H, D) when asked. */
+  readonly attentionStrided = true;
   readonly memory: DeviceMemory;
   private pendingAdam: PendingAdam | null = null;
 
@@ -344,23 +346,53 @@ export class CudaBackend implements Backend {
 
   attention(args: AttentionArgs): AttentionResult {
     const { B, H, Tq, Tk, D } = args.shape;
+    const bthd = args.outLayout === 'bthd';
     if (D > FUSED_ATTENTION_MAX_HEAD_DIM) {
-      const r = composedAttention(this, args);
-      return { out: r.out, probs: args.returnProbs ? r.probs : undefined, saved: r.saved };
+      // composed from matmuls: strided q/k/v are copied to (B, H, T, D) first, the output permuted after
+      const dense = this.denseAttentionArgs(args);
+      const r = composedAttention(this, dense);
+      const out = bthd ? this.copy(r.out, { shape: [B, Tq, H, D], strides: [H * Tq * D, D, Tq * D, 1], offset: 0 }, r.out.dtype) : r.out;
+      return { out, probs: args.returnProbs ? r.probs : undefined, saved: r.saved };
     }
     const mask = args.mask ? this.asF32Mask(args.mask.storage) : null;
     const maskLayout = args.mask ? encodeLayout(args.mask.layout) : null;
+    const [ql, kl, vl] = this.attentionLayouts(args);
     const r = this.call(() => this.addon.attention(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
-      B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale, args.dropoutP));
+      B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale, args.dropoutP, ql, kl, vl, bthd, cudaSettings.allowTF32));
     const out = this.wrap(args.q.dtype, B * H * Tq * D, r[0]);
     const lse = this.wrap('float32', B * H * Tq, r[1]);
     const saved: FlashSaved = { kind: 'flash', out, lse, rng: [r[2], r[3], r[4], r[5]] };
     let probs: Storage | undefined;
     if (args.returnProbs) {
       probs = this.call(() => this.wrap('float32', B * H * Tq * Tk, this.addon.attentionProbs(this.h(args.q, 'attention'), this.h(args.k, 'attention'),
-        lse.handle, B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale)));
+        lse.handle, B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale, ql, kl)));
     }
     return { out, probs, saved };
+  }
+
+  /** The encoded (B, H, T, D) views of q, k and v (null: contiguous); the head dim must have unit stride. */
+  private attentionLayouts(args: AttentionArgs): [Float64Array | null, Float64Array | null, Float64Array | null] {
+    const l = args.layouts;
+    if (!l) return [null, null, null];
+    const { B, H, Tq, Tk, D } = args.shape;
+    const enc = (what: string, x: Layout, T: number) => {
+      const want = [B, H, T, D];
+      if (x.shape.length !== 4 || x.shape.some((n, i) => n !== want[i])) {
+        throw new TesseraError(`cuda attention: the ${what} view must be (B, H, T, D) = (${want.join(', ')}), got (${x.shape.join(', ')})`);
+      }
+      if (D > 1 && x.strides[3] !== 1) throw new TesseraError(`cuda attention: the ${what} view needs unit stride along the head dim, got ${x.strides[3]}`);
+      return encodeLayout(x);
+    };
+    return [enc('q', l.q, Tq), enc('k', l.k, Tk), enc('v', l.v, Tk)];
+  }
+
+  /** Attention arguments with q, k and v copied to contiguous (B, H, T, D) storages (for the composed path). */
+  private denseAttentionArgs(args: AttentionArgs): AttentionArgs {
+    const l = args.layouts;
+    if (!l) return { ...args, outLayout: undefined };
+    this.attentionLayouts(args);
+    const c = (s: Storage, x: Layout) => this.copy(s, x, s.dtype);
+    return { ...args, q: c(args.q, l.q), k: c(args.k, l.k), v: c(args.v, l.v), layouts: undefined, outLayout: undefined };
   }
 
   private asF32Mask(m: Storage): Storage {
@@ -375,9 +407,10 @@ export class CudaBackend implements Backend {
     const { B, H, Tq, Tk, D } = args.shape;
     const G = dout.dtype === args.q.dtype ? dout : this.copy(dout, contiguousLayout([dout.length]), args.q.dtype);
     const mask = args.mask ? this.asF32Mask(args.mask.storage) : null;
+    const [ql, kl, vl] = this.attentionLayouts(args);
     const [dq, dk, dv] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
       saved.out.handle, saved.lse.handle, this.h(G, 'attention'), B, H, Tq, Tk, D, mask && this.h(mask, 'attention'),
-      args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng));
+      args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng, ql, kl, vl, args.outLayout === 'bthd'));
     const dt = args.q.dtype;
     return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk), dv: this.wrap(dt, B * H * Tk * D, dv) };
   }

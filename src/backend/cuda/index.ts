@@ -31,8 +31,9 @@ export function isCudaAvailable(): boolean {
 }
 
 /**
- * Lets float32 matmuls on cuda use TF32 tensor cores (as torch.backends.cuda.matmul.allow_tf32): much
- * faster, with products rounded to 10 mantissa bits. Off by default (TESSERA_CUDA_TF32=1 turns it on).
+ * Lets float32 matmuls and the fused attention forward on cuda use TF32 tensor cores (as
+ * torch.backends.cuda.matmul.allow_tf32): much faster, with products rounded to 10 mantissa bits. Off by
+ * default (TESSERA_CUDA_TF32=1 turns it on).
  */
 export function setAllowTF32(allow: boolean): void {
   cudaSettings.allowTF32 = allow;
