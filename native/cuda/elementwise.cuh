@@ -143,6 +143,87 @@ bool tryVecZip(Context& c, const char* name, const TA* a, const TA* b, TO* y, in
   return true;
 }
 
+// --- broadcast of a vector across the rows (or columns) of a dense (R, N) operand ---
+
+/**
+ * y[i] = fn(a[i], b[col or row]) (or fn(b[...], a[i]) when `swap`) over a dense (R, N) `a`: ROW reads b[i % N]
+ * (a bias over the last dim), else b[i / N] (one value per row). N elements per access when N is a multiple of VN.
+ */
+template <int VN, bool ROW, bool SWAP, typename I, typename TA, typename TO, typename Fn>
+__global__ void vecBcastKernel(const TA* __restrict__ a, const TA* __restrict__ b, TO* __restrict__ y, I n, I N, Fn fn) {
+  const I nv = n / VN, stride = static_cast<I>(gridDim.x) * blockDim.x;
+  for (I v = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; v < nv; v += stride) {
+    const I i = v * VN;
+    const Pack<TA, VN> pa = reinterpret_cast<const Pack<TA, VN>*>(a)[v];
+    Pack<TO, VN> o;
+    if constexpr (ROW) {
+      const Pack<TA, VN> pb = *reinterpret_cast<const Pack<TA, VN>*>(b + i % N);
+#pragma unroll
+      for (int k = 0; k < VN; k++) o.v[k] = SWAP ? fn(pb.v[k], pa.v[k]) : fn(pa.v[k], pb.v[k]);
+    } else {
+      const TA bv = b[i / N];
+#pragma unroll
+      for (int k = 0; k < VN; k++) o.v[k] = SWAP ? fn(bv, pa.v[k]) : fn(pa.v[k], bv);
+    }
+    reinterpret_cast<Pack<TO, VN>*>(y)[v] = o;
+  }
+}
+
+/** The scalar form of vecBcastKernel (any N, any alignment). */
+template <bool ROW, bool SWAP, typename I, typename TA, typename TO, typename Fn>
+__global__ void bcastKernel(const TA* __restrict__ a, const TA* __restrict__ b, TO* __restrict__ y, I n, I N, Fn fn) {
+  const I stride = static_cast<I>(gridDim.x) * blockDim.x;
+  for (I i = static_cast<I>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const TA bv = ROW ? b[i % N] : b[i / N];
+    y[i] = SWAP ? fn(bv, a[i]) : fn(a[i], bv);
+  }
+}
+
+template <bool ROW, bool SWAP, typename I, typename TA, typename TO, typename Fn>
+void launchBcast(Context& c, const TA* a, const TA* b, TO* y, int64_t n, int64_t N, const Fn& fn) {
+  constexpr int VN = vecWidth<TA, TO>();
+  if (N % VN == 0 && aligned16(a) && aligned16(b) && aligned16(y)) {
+    vecBcastKernel<VN, ROW, SWAP, I><<<ewBlocks(c, n / VN, 256), 256, 0, c.stream>>>(a, b, y, static_cast<I>(n), static_cast<I>(N), fn);
+  } else {
+    bcastKernel<ROW, SWAP, I><<<ewBlocks(c, n, 256), 256, 0, c.stream>>>(a, b, y, static_cast<I>(n), static_cast<I>(N), fn);
+  }
+}
+
+/**
+ * Runs fn over a 2-D walk where one operand is dense (R, N) and the other a vector broadcast along the rows
+ * (strides (0, 1)) or the columns (strides (1, 0)); false when the walk is not of that form.
+ */
+/** 'row' or 'col' when a 2-D walk is a dense (R, N) operand and a broadcast vector (tryBroadcastZip's case), else nullptr. */
+inline const char* broadcastKind(const Walk<2>& w) {
+  if (w.nd != 2) return nullptr;
+  const int64_t N = w.shape[1];
+  const int64_t* sa = w.strides[0];
+  const int64_t* sb = w.strides[1];
+  const bool aDense = sa[0] == N && sa[1] == 1, bDense = sb[0] == N && sb[1] == 1;
+  if ((aDense && sb[0] == 0 && sb[1] == 1) || (bDense && sa[0] == 0 && sa[1] == 1)) return "row";
+  if ((aDense && sb[0] == 1 && sb[1] == 0) || (bDense && sa[0] == 1 && sa[1] == 0)) return "col";
+  return nullptr;
+}
+
+template <typename TA, typename TO, typename Fn>
+bool tryBroadcastZip(Context& c, const char* name, const TA* a, const TA* b, TO* y, const Walk<2>& w, const Fn& fn) {
+  if (w.nd != 2) return false;
+  const int64_t R = w.shape[0], N = w.shape[1], n = R * N;
+  const int64_t* sa = w.strides[0];
+  const int64_t* sb = w.strides[1];
+  const bool aDense = sa[0] == N && sa[1] == 1, bDense = sb[0] == N && sb[1] == 1;
+  const auto isRow = [](const int64_t* s) { return s[0] == 0 && s[1] == 1; };
+  const auto isCol = [](const int64_t* s) { return s[0] == 1 && s[1] == 0; };
+  const bool small = n < (int64_t(1) << 31);
+  if (aDense && isRow(sb)) small ? launchBcast<true, false, int32_t>(c, a, b, y, n, N, fn) : launchBcast<true, false, int64_t>(c, a, b, y, n, N, fn);
+  else if (bDense && isRow(sa)) small ? launchBcast<true, true, int32_t>(c, b, a, y, n, N, fn) : launchBcast<true, true, int64_t>(c, b, a, y, n, N, fn);
+  else if (aDense && isCol(sb)) small ? launchBcast<false, false, int32_t>(c, a, b, y, n, N, fn) : launchBcast<false, false, int64_t>(c, a, b, y, n, N, fn);
+  else if (bDense && isCol(sa)) small ? launchBcast<false, true, int32_t>(c, b, a, y, n, N, fn) : launchBcast<false, true, int64_t>(c, b, a, y, n, N, fn);
+  else return false;
+  afterLaunch(name);
+  return true;
+}
+
 /** The walk of one strided input over its own shape (for copies and maps). */
 inline Walk<1> walkOf(const HostLayout& l) {
   const int64_t* s[1] = {l.strides};

@@ -44,7 +44,7 @@ Buffer* CallArgs::buffer(size_t i) const {
   void* p = nullptr;
   check(napi_get_value_external(env, argv_[i], &p), "napi_get_value_external");
   auto* b = static_cast<Buffer*>(p);
-  if (b->released) throw OpError(std::string("cuda ") + currentOp() + ": a storage was used after release()");
+  if (b->released) throw OpError(std::string("cuda ") + currentOp() + ": storage was released and cannot be used");
   return b;
 }
 
@@ -66,7 +66,7 @@ std::vector<Buffer*> CallArgs::buffers(size_t i) const {
     void* p = nullptr;
     check(napi_get_value_external(env, v, &p), "napi_get_value_external");
     out[k] = static_cast<Buffer*>(p);
-    if (out[k]->released) throw OpError(std::string("cuda ") + currentOp() + ": a storage was used after release()");
+    if (out[k]->released) throw OpError(std::string("cuda ") + currentOp() + ": storage was released and cannot be used");
   }
   return out;
 }

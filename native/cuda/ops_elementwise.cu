@@ -58,6 +58,58 @@ struct BinaryFn {
   __device__ TO operator()(T x, T y) const { return storeV<TO>(binaryValue<V_t<T>>(op, loadV<T>(x), loadV<T>(y))); }
 };
 
+/** The same with the op fixed at compile time (the hot float ops: no per-element switch). */
+template <int OP, typename T, typename TO>
+struct MapOpFn {
+  V_t<T> a, b;
+  __device__ TO operator()(T x) const { return storeV<TO>(mapValue<V_t<T>>(OP, loadV<T>(x), a, b)); }
+};
+
+template <int OP, typename T, typename TO>
+struct BinaryOpFn {
+  __device__ TO operator()(T x, T y) const { return storeV<TO>(binaryValue<V_t<T>>(OP, loadV<T>(x), loadV<T>(y))); }
+};
+
+template <int OP>
+using OpC = std::integral_constant<int, OP>;
+
+/** Calls f(OpC<op>{}) for the map ops worth a kernel of their own; false for the others. */
+template <typename F>
+bool withHotMap(int op, F&& f) {
+  switch (op) {
+    case kNeg: return f(OpC<kNeg>{});
+    case kExp: return f(OpC<kExp>{});
+    case kTanh: return f(OpC<kTanh>{});
+    case kSigmoid: return f(OpC<kSigmoid>{});
+    case kRelu: return f(OpC<kRelu>{});
+    case kGelu: return f(OpC<kGelu>{});
+    case kGeluTanh: return f(OpC<kGeluTanh>{});
+    case kRsqrt: return f(OpC<kRsqrt>{});
+    case kSquare: return f(OpC<kSquare>{});
+    case kAddScalar: return f(OpC<kAddScalar>{});
+    case kMulScalar: return f(OpC<kMulScalar>{});
+    default: return false;
+  }
+}
+
+/** Likewise for binary ops. */
+template <typename F>
+bool withHotBinary(int op, F&& f) {
+  switch (op) {
+    case kAdd: return f(OpC<kAdd>{});
+    case kSub: return f(OpC<kSub>{});
+    case kMul: return f(OpC<kMul>{});
+    case kDiv: return f(OpC<kDiv>{});
+    case kReluGrad: return f(OpC<kReluGrad>{});
+    case kGeluGrad: return f(OpC<kGeluGrad>{});
+    case kGeluTanhGrad: return f(OpC<kGeluTanhGrad>{});
+    default: return false;
+  }
+}
+
+template <typename T>
+constexpr bool isFloatType() { return std::is_same_v<T, float> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>; }
+
 template <typename T>
 struct WhereF {
   const uint8_t* c;
@@ -118,6 +170,13 @@ TCUDA_FN(map) {
     const T* xp = x->as<T>() + l.offset;
     if (walkDense(w)) {
       const V a0 = static_cast<V>(s0), a1 = static_cast<V>(s1);
+      if constexpr (isFloatType<T>()) {
+        if (outT != DType::Bool && withHotMap(op, [&](auto opc) {
+              return tryVecMap(c, "map_vec_op", xp, out->as<T>(), n, MapOpFn<decltype(opc)::value, T, T>{a0, a1});
+            })) {
+          return;
+        }
+      }
       if (outT == DType::Bool ? tryVecMap(c, "map_bool_vec", xp, out->as<uint8_t>(), n, MapFn<T, uint8_t>{op, a0, a1})
                               : tryVecMap(c, "map_vec", xp, out->as<T>(), n, MapFn<T, T>{op, a0, a1})) {
         return;
@@ -149,11 +208,26 @@ TCUDA_FN(binary) {
   Owned out(allocBuffer(x->device, outT, n, false));
   const int64_t* strides[2] = {xl.strides, yl.strides};
   const Walk<2> w = makeWalk<2>(xl.shape, xl.nd, strides);
-  if (profiling()) profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + " " + xl.shapeString() + (walkDense(w) ? " dense" : " strided nd" + std::to_string(w.nd)));
+  if (profiling()) {
+    const char* bc = outT == DType::Bool ? nullptr : broadcastKind(w);
+    profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + " " + xl.shapeString() +
+                  (walkDense(w) ? " dense" : bc ? std::string(" ") + bc + "-bcast" : " strided nd" + std::to_string(w.nd)));
+  }
   dispatchType(x->dtype, [&](auto tag) {
     using T = decltype(tag);
     const T* ap = x->as<T>() + xl.offset;
     const T* bp = y->as<T>() + yl.offset;
+    if constexpr (isFloatType<T>()) {
+      // hot float ops, dense or with a broadcast vector (a bias over the last dim, a value per row)
+      if (outT != DType::Bool && withHotBinary(op, [&](auto opc) {
+            const BinaryOpFn<decltype(opc)::value, T, T> fn{};
+            if (walkDense(w)) return tryVecZip(c, "binary_vec_op", ap, bp, out->as<T>(), n, fn);
+            return tryBroadcastZip(c, "binary_bcast_op", ap, bp, out->as<T>(), w, fn);
+          })) {
+        return;
+      }
+    }
+    if (outT != DType::Bool && tryBroadcastZip(c, "binary_bcast", ap, bp, out->as<T>(), w, BinaryFn<T, T>{op})) return;
     if (walkDense(w)) {
       if (outT == DType::Bool ? tryVecZip(c, "binary_bool_vec", ap, bp, out->as<uint8_t>(), n, BinaryFn<T, uint8_t>{op})
                               : tryVecZip(c, "binary_vec", ap, bp, out->as<T>(), n, BinaryFn<T, T>{op})) {
