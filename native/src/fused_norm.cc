@@ -1,6 +1,7 @@
 // Fused row ops over contiguous (rows, n) float32: softmax / log-softmax, layer norm and cross-entropy,
 // forward and backward, threaded over rows.
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "fused_common.h"
@@ -39,6 +40,32 @@ TESSERA_FN(softmaxBackward) {
     for (int64_t r = r0; r < r1; r++) v.softmaxBackwardRow(y + r * n, dy + r * n, dx + r * n, n, log);
   });
   return napi::wrap(a.env, out);
+}
+
+// addLayerNorm(x, residual, weight|null, bias|null, rows, n, eps) -> y = layerNorm(x + residual), for
+// inference: the sum lives one row at a time in a scratch row, never in memory as a whole tensor.
+TESSERA_FN(addLayerNorm) {
+  const int64_t rows = a.integer(4), n = a.integer(5);
+  const float eps = static_cast<float>(a.number(6));
+  const float* x = f32In("addLayerNorm", a.buffer(0), rows * n);
+  const float* res = f32In("addLayerNorm", a.buffer(1), rows * n);
+  Buffer* wb = a.bufferOrNull(2);
+  Buffer* bb = a.bufferOrNull(3);
+  const float* w = wb ? f32In("addLayerNorm", wb, n) : nullptr;
+  const float* b = bb ? f32In("addLayerNorm", bb, n) : nullptr;
+  Buffer* yb = allocBuffer(DType::F32, rows * n, false);
+  float* y = yb->as<float>();
+  const VecOps& v = vecOps();
+  parallelFor(rows, rowGrain(n), [&](int64_t r0, int64_t r1, int) {
+    std::vector<float> sum(static_cast<size_t>(n));
+    float mean, rstd;
+    for (int64_t r = r0; r < r1; r++) {
+      std::memcpy(sum.data(), x + r * n, sizeof(float) * n);
+      v.axpy(1.f, res + r * n, sum.data(), n);
+      v.layerNormRow(sum.data(), w, b, y + r * n, n, eps, &mean, &rstd);
+    }
+  });
+  return napi::wrap(a.env, yb);
 }
 
 // layerNorm(x, weight|null, bias|null, rows, n, eps) -> [y, mean, rstd]
@@ -183,6 +210,7 @@ void initNormOps(napi_env env, napi_value exports) {
   napi::exportFunction(env, exports, "softmax", softmax);
   napi::exportFunction(env, exports, "softmaxBackward", softmaxBackward);
   napi::exportFunction(env, exports, "layerNorm", layerNorm);
+  napi::exportFunction(env, exports, "addLayerNorm", addLayerNorm);
   napi::exportFunction(env, exports, "layerNormBackward", layerNormBackward);
   napi::exportFunction(env, exports, "crossEntropy", crossEntropy);
   napi::exportFunction(env, exports, "crossEntropyBackward", crossEntropyBackward);

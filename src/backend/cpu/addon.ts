@@ -48,6 +48,7 @@ export interface NativeAddon {
   softmax(x: Handle, rows: number, n: number, log: boolean): Handle;
   softmaxBackward(y: Handle, dy: Handle, rows: number, n: number, log: boolean): Handle;
   layerNorm(x: Handle, w: Handle | null, b: Handle | null, rows: number, n: number, eps: number): [Handle, Handle, Handle];
+  addLayerNorm(x: Handle, residual: Handle, w: Handle | null, b: Handle | null, rows: number, n: number, eps: number): Handle;
   layerNormBackward(dy: Handle, x: Handle, w: Handle | null, mean: Handle, rstd: Handle, rows: number, n: number): [Handle, Handle | null, Handle];
   crossEntropy(logits: Handle, targets: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): [Handle, Handle];
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dl: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): Handle;

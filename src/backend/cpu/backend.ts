@@ -263,6 +263,12 @@ export class NativeCpuBackend implements Backend {
     return { y: this.f32(y, rows * n), mean: this.f32(mean, rows), rstd: this.f32(rstd, rows) };
   }
 
+  addLayerNorm(x: Storage, residual: Storage, weight: Storage | null, bias: Storage | null, rows: number, n: number, eps: number): Storage {
+    const h = this.addon.addLayerNorm(handleOf(x, 'addLayerNorm'), handleOf(residual, 'addLayerNorm'), weight && handleOf(weight, 'addLayerNorm'),
+      bias && handleOf(bias, 'addLayerNorm'), rows, n, eps);
+    return this.f32(h, rows * n);
+  }
+
   layerNormBackward(dy: Storage, x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, rows: number, n: number) {
     const [dx, dw, db] = this.addon.layerNormBackward(handleOf(dy, 'layerNorm'), handleOf(x, 'layerNorm'), weight && handleOf(weight, 'layerNorm'),
       handleOf(mean, 'layerNorm'), handleOf(rstd, 'layerNorm'), rows, n);

@@ -55,7 +55,7 @@ export class BertSelfOutput extends Module {
   }
 
   forward(h: Tensor, residual: Tensor): Tensor {
-    return this.layerNorm.forward(this.dropout.forward(this.dense.forward(h)).add(residual));
+    return this.layerNorm.forward(this.dropout.forward(this.dense.forward(h)), residual);
   }
 }
 

@@ -37,7 +37,7 @@ export class BertOutput extends Module {
   }
 
   forward(h: Tensor, residual: Tensor): Tensor {
-    return this.layerNorm.forward(this.dropout.forward(this.dense.forward(h)).add(residual));
+    return this.layerNorm.forward(this.dropout.forward(this.dense.forward(h)), residual);
   }
 }
 

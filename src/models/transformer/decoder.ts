@@ -56,11 +56,11 @@ export class DecoderLayer extends Module {
     const self = this.self_attn.projectSelf(x, call.past);
     const selfKv = self.kv;
     const s = this.self_attn.attendHeads(self.query, selfKv, { mask: call.selfMask, causal: !call.selfMask, needWeights: call.needWeights });
-    let h = this.self_attn_layer_norm.forward(x.add(dropout(s.output, c.dropout, train)));
+    let h = this.self_attn_layer_norm.forward(dropout(s.output, c.dropout, train), x);
     const e = this.encoder_attn.attend(h, call.cross, { mask: call.crossMask, needWeights: call.needWeights });
-    h = this.encoder_attn_layer_norm.forward(h.add(dropout(e.output, c.dropout, train)));
+    h = this.encoder_attn_layer_norm.forward(dropout(e.output, c.dropout, train), h);
     const f = dropout(linearActivation(this.fc1, c.activation_function, h), c.activation_dropout, train);
-    h = this.final_layer_norm.forward(h.add(dropout(this.fc2.forward(f), c.dropout, train)));
+    h = this.final_layer_norm.forward(dropout(this.fc2.forward(f), c.dropout, train), h);
     return { hidden: h, cache: { self: selfKv, cross: call.cross }, selfWeights: s.weights, crossWeights: e.weights };
   }
 }

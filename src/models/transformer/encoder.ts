@@ -38,9 +38,9 @@ export class EncoderLayer extends Module {
     const c = this.config, train = this.training;
     const p = this.self_attn.projectSelf(x);
     const a = this.self_attn.attendHeads(p.query, p.kv, { mask, needWeights });
-    let h = this.self_attn_layer_norm.forward(x.add(dropout(a.output, c.dropout, train)));
+    let h = this.self_attn_layer_norm.forward(dropout(a.output, c.dropout, train), x);
     const f = dropout(linearActivation(this.fc1, c.activation_function, h), c.activation_dropout, train);
-    h = this.final_layer_norm.forward(h.add(dropout(this.fc2.forward(f), c.dropout, train)));
+    h = this.final_layer_norm.forward(dropout(this.fc2.forward(f), c.dropout, train), h);
     return { hidden: h, weights: a.weights };
   }
 }

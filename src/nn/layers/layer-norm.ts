@@ -1,6 +1,6 @@
 // LayerNorm over the last dims, weight 1 and bias 0 at init (torch.nn.LayerNorm).
 import { ones, zeros } from '../../tensor/creation.js';
-import { layerNorm } from '../../tensor/ops/fused.js';
+import { addLayerNorm, layerNorm } from '../../tensor/ops/fused.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 
@@ -26,7 +26,9 @@ export class LayerNorm extends Module {
     this.bias = this.addParameter('bias', affine && opts.bias !== false ? zeros(this.normalizedShape, { device: opts.device }) : null);
   }
 
-  forward(x: Tensor): Tensor {
+  /** LayerNorm(x), or LayerNorm(x + residual) when a residual is given (one pass in inference). */
+  forward(x: Tensor, residual?: Tensor): Tensor {
+    if (residual) return addLayerNorm(x, residual, this.normalizedShape, this.weight, this.bias, this.eps);
     return layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 }

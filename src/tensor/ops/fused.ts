@@ -67,6 +67,25 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return alongLast(x, axis, 'logSoftmax', (t) => softmaxLast(t, true));
 }
 
+/**
+ * layerNorm(x + residual): a transformer's post-norm residual step. Without autograd recording, on backends
+ * with the fused kernel, the sum is never stored whole; otherwise it is add then layerNorm.
+ */
+export function addLayerNorm(x: Tensor, residual: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+  const be = x.backend;
+  const recording = isGradEnabled() && (x.requiresGrad || residual.requiresGrad || !!weight?.requiresGrad || !!bias?.requiresGrad);
+  const k = normalizedShape.length;
+  const fits = x.shape.join() === residual.shape.join() && k <= x.ndim && x.shape.slice(x.ndim - k).join() === normalizedShape.join();
+  if (recording || !fits || !fused(be, 'addLayerNorm') || x.dtype !== 'float32' || residual.dtype !== 'float32') {
+    return layerNorm(x.add(residual), normalizedShape, weight, bias, eps);
+  }
+  x.sameDevice(residual, 'addLayerNorm');
+  const n = normalizedShape.reduce((p, d) => p * d, 1);
+  const X = dense(x), R = dense(residual);
+  const W = weight ? dense(weight) : null, B = bias ? dense(bias) : null;
+  return Tensor.fromStorage(be.addLayerNorm!(X.storage, R.storage, W?.storage ?? null, B?.storage ?? null, x.size / Math.max(n, 1), n, eps), x.shape, be);
+}
+
 /** Layer norm over the last `normalizedShape.length` dims (biased variance, eps inside the sqrt, as torch). */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const k = normalizedShape.length;
