@@ -13,8 +13,11 @@ import {
   ELMO_PRESETS,
   Elmo,
   ElmoLanguageModel,
+  DEFAULT_PROBE_TSV,
   ElmoVocabulary,
   elmoConfig,
+  parseProbeTsv,
+  runProbe,
   loadElmo,
   perplexity,
   readSentences,
@@ -134,10 +137,19 @@ async function train(flags: TrainFlags): Promise<void> {
       `${sentences.length} sentences / ${words} words from ${data}, ${softmaxText}, device ${device}\n`,
   );
   fs.mkdirSync(out, { recursive: true });
+  // the first interrupt stops after the current step (then evaluates and saves); a second one quits at once
+  let interrupted = false;
+  const onSigint = () => {
+    process.stderr.write('elmo: stopping after this step (interrupt again to quit now)\n');
+    interrupted = true;
+    process.removeListener('SIGINT', onSigint);
+  };
+  process.on('SIGINT', onSigint);
   const result = await trainElmo(model, vocab, sentences, {
     epochs, maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60, maxTokens, maxLength, lr, clipNorm, warmupSteps, seed, logEvery, valid,
     checkpointDir, checkpointEvery, resume: flags.resume ?? false, checkpointFiles: { 'vocab.txt': vocabText },
     metricsPath: path.join(out, 'metrics.jsonl'),
+    shouldStop: () => interrupted,
     progress: flags.progress && process.stderr.isTTY ? defaultProgress(process.stderr) : null,
     onLog: (p) => process.stderr.write(
       `elmo: epoch ${p.epoch} step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(3)}  ${config.softmax === 'sampled' ? 'sampled ' : ''}ppl fwd ${p.forwardPerplexity.toFixed(1)} ` +
@@ -153,6 +165,7 @@ async function train(flags: TrainFlags): Promise<void> {
       process.stderr.write(`elmo: epoch ${epochText} saved to ${out} (step ${step}, training checkpoint ${ck})\n`);
     },
   });
+  process.removeListener('SIGINT', onSigint);
   saveElmo(out, model, vocab);
   process.stderr.write(
     `elmo: trained ${result.steps} steps, ${result.tokens} tokens per direction in this run, in ${formatDuration(result.seconds)} ` +
@@ -240,6 +253,47 @@ async function measure(flags: PerplexityFlags): Promise<void> {
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 
+interface ProbeFlags {
+  model?: string;
+  sentences?: string;
+  raw?: boolean;
+  examples?: string;
+  json?: boolean;
+  device?: string;
+}
+
+function probe(flags: ProbeFlags): void {
+  const dir = requireModelDir(flags.model);
+  let items;
+  if (flags.sentences !== undefined) {
+    if (!fs.existsSync(flags.sentences)) throw new TesseraError(`--sentences: file not found: ${flags.sentences}`);
+    if (fs.statSync(flags.sentences).isDirectory()) throw new TesseraError(`--sentences: ${flags.sentences} is a directory, not a file`);
+    items = parseProbeTsv(fs.readFileSync(flags.sentences, 'utf8'), flags.sentences);
+  } else {
+    items = parseProbeTsv(DEFAULT_PROBE_TSV, 'the built-in probe sentences');
+  }
+  const examples = integerFlag(flags.examples, '--examples', 0) ?? 4;
+  const device = pickDevice(flags.device);
+  const { model } = loadElmo(dir, { device });
+  const report = runProbe(model, items, { center: !flags.raw, examples });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const words = Object.keys(report.layers[0]!.perWord);
+  const lines = [
+    `${report.occurrences} occurrences of ${report.words} words; same-sense nearest neighbour (cosine${report.centered ? ', centred vectors' : ''}), chance ${pct(report.chance)}`,
+    `${'layer'.padEnd(7)} ${'accuracy'.padStart(8)}  ${'cos same'.padStart(8)} ${'cos other'.padStart(9)}  ${words.map((w) => w.padStart(Math.max(6, w.length))).join(' ')}`,
+    ...report.layers.map((l) => `${l.layer.padEnd(7)} ${pct(l.accuracy).padStart(8)}  ${l.meanCosineSameSense.toFixed(3).padStart(8)} ${l.meanCosineOtherSense.toFixed(3).padStart(9)}  ${words.map((w) => pct(l.perWord[w]!).padStart(Math.max(6, w.length))).join(' ')}`),
+  ];
+  for (const ex of report.examples) {
+    lines.push('', `${ex.word} (${ex.sense}): ${ex.sentence}`);
+    for (const n of ex.neighbours) lines.push(`  ${n.cosine.toFixed(3)} ${n.sense.padEnd(10)} ${n.sentence}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 /** Registers `elmo` and its subcommands. */
 export function register(program: Command): void {
   const elmo = program.command('elmo').description('ELMo: train the character-CNN biLSTM language model, embed text, measure perplexity');
@@ -290,4 +344,14 @@ export function register(program: Command): void {
     .option('--unigram-from <file>', "also report an add-one unigram model's perplexity, estimated on this file over the model's vocabulary")
     .option('--device <device>', 'cpu-js, cpu, cuda or cuda:N (default: the fastest available)')
     .action(measure);
+  elmo
+    .command('probe')
+    .description('nearest-neighbour sense agreement of polysemous words per layer (token layer, biLSTM layers, equal mix)')
+    .option('--model <dir>', 'model folder')
+    .option('--sentences <file>', 'lines word<TAB>sense<TAB>sentence (default: built-in sentences for 8 words, 2 senses each)')
+    .option('--raw', 'cosines of raw vectors (default: centred by the mean over the probe tokens of each layer)')
+    .option('--examples <n>', 'example neighbour lists to print (default 4)')
+    .option('--json', 'the full report as JSON')
+    .option('--device <device>', 'cpu-js, cpu, cuda or cuda:N (default: the fastest available)')
+    .action(probe);
 }

@@ -1,5 +1,6 @@
 // Per-direction perplexity of the ELMo language model on tokenized sentences (whole sentences, no truncation).
 import { noGrad } from '../../autograd/engine.js';
+import { tidy } from '../../tensor/scope.js';
 import { encodeBatch, makeBatches } from './data.js';
 import type { ElmoLanguageModel } from './model.js';
 import type { ElmoVocabulary } from './vocab.js';
@@ -26,13 +27,14 @@ export async function perplexity(model: ElmoLanguageModel, vocab: ElmoVocabulary
   let fwd = 0, bwd = 0, tokens = 0;
   try {
     for (const batch of makeBatches(sentences, { maxTokens: opts.maxTokens ?? 4096 })) {
-      noGrad(() => {
+      // tidy frees the batch's intermediates at once instead of at the next garbage collection
+      noGrad(() => tidy(() => {
         const enc = encodeBatch(batch, vocab, model.config.char_cnn.max_characters_per_token, device);
         const out = model.forward(enc.ids, enc.lengths, enc.wordIds);
         fwd += out.forwardLoss.item();
         bwd += out.backwardLoss.item();
         tokens += out.forwardTokens;
-      });
+      }));
       await yieldToEventLoop();
     }
   } finally {

@@ -5,6 +5,7 @@ import { TesseraError } from '../../errors.js';
 import type { JsonValue } from '../../io/json.js';
 import { Adam } from '../../optim/adam.js';
 import { LrScheduler } from '../../optim/schedule.js';
+import { inferenceScope } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { BudgetSchedule, type BudgetSchedulePlan } from '../../train/budget-schedule.js';
 import { findLatestCheckpoint } from '../../train/checkpoint.js';
@@ -50,6 +51,8 @@ export interface ElmoTrainOptions {
   metricsPath?: string | null;
   /** Files stored with every checkpoint (vocab.txt, ...). */
   checkpointFiles?: Record<string, string | Uint8Array>;
+  /** Checked after every step: true stops the run there (it still evaluates and saves), as an interrupt would. */
+  shouldStop?: (step: number) => boolean;
   onLog?: (p: ElmoTrainProgress) => void;
   onEpochEnd?: (epoch: number, valid: ElmoPerplexity | null) => void;
   /** After every checkpoint save: the step, the folder, and the epochs done (step / batches per epoch). */
@@ -188,7 +191,8 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
   // per-direction sums of the training losses since the last report, and of the evaluation
   let win = { loss: 0, fwd: 0, bwd: 0, tokens: 0, steps: 0, start: 0 };
   let evalSums = { fwd: 0, bwd: 0, tokens: 0 };
-  const lossFn = (m: ElmoLanguageModel, batch: ElmoBatch) => {
+  // evaluation runs without gradients: inferenceScope frees each batch's intermediates at once
+  const lossFn = (m: ElmoLanguageModel, batch: ElmoBatch) => inferenceScope(() => {
     const out = m.forward(batch.ids, batch.lengths, batch.wordIds);
     if (m.training) {
       win.fwd += out.forwardLoss.item();
@@ -200,7 +204,7 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
       evalSums.tokens += out.forwardTokens;
     }
     return { loss: out.loss };
-  };
+  });
   const valid = opts.valid ?? null;
   const validMaxTokens = opts.validMaxTokens ?? 4096;
   const evalData = valid ? () => {
@@ -251,6 +255,7 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
         }
       }
       if (!valid && step % perEpoch === 0) opts.onEpochEnd?.(step / perEpoch, null);
+      if (opts.shouldStop?.(step)) trainer.requestStop();
     },
     onEvaluate: ({ step }) => {
       const ppl: ElmoPerplexity = { forward: Math.exp(evalSums.fwd / evalSums.tokens), backward: Math.exp(evalSums.bwd / evalSums.tokens), tokens: evalSums.tokens };
