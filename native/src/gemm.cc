@@ -62,12 +62,15 @@ void packA(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, in
 
 // B panels [jp0, jp1) of the block K [p0, p0+kc) x columns [j0, j0+nc): NR columns each, k-major, zero-padded.
 void packB(const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr, int64_t jp0, int64_t jp1, float* bp) {
+  const PackRowsFn packCols = gemmKernel().nr == nr ? gemmKernel().packColsB : nullptr;
   for (int64_t p = jp0; p < jp1; p++) {
     const int64_t jj = p * nr;
     const int64_t cols = std::min<int64_t>(nr, nc - jj);
     float* dst = bp + jj * kc;
     const float* base = g.b + p0 * g.rsb + (j0 + jj) * g.csb;
-    if (g.csb == 1 && cols == nr) {
+    if (packCols && g.rsb == 1 && cols == nr) {
+      packCols(base, g.csb, kc, dst);
+    } else if (g.csb == 1 && cols == nr) {
       for (int64_t k = 0; k < kc; k++) std::memcpy(dst + k * nr, base + k * g.rsb, sizeof(float) * nr);
     } else if (g.rsb == 1) {
       for (int64_t j = 0; j < cols; j++) {
@@ -173,9 +176,14 @@ void sgemmWholeB(const GemmArgs& g, int64_t ldc, int threads, const MicroKernel&
   if (threads > 1 && K * Npad >= 64 * 1024) parallelForDynamic(kblocks * npan, 4, pack);
   else pack(0, kblocks * npan, 0);
 
-  // row blocks: a multiple of MR, at least 4 per thread when M allows (dynamic balance), at most mc rows
+  // row blocks: a multiple of MR, at least 4 per thread when M allows (dynamic balance), at most mc rows, and
+  // their count a multiple of the thread count (M = 4096 in 13 blocks of 322 rows would keep one of two
+  // threads busy for 7 blocks while the other idles after 6; 14 blocks of 294 split evenly)
   int64_t nblk = ceilDiv(M, mk.mc);
-  if (threads > 1) nblk = std::max<int64_t>(nblk, std::min<int64_t>(4 * threads, ceilDiv(M, 4 * MR)));
+  if (threads > 1) {
+    nblk = std::max<int64_t>(nblk, std::min<int64_t>(4 * threads, ceilDiv(M, 4 * MR)));
+    if (M >= threads * 4 * MR) nblk = roundUp(nblk, threads);
+  }
   const int64_t MC = roundUp(ceilDiv(M, nblk), MR);
   const int64_t icBlocks = ceilDiv(M, MC);
   int64_t groups = 1;  // few row blocks: split the B panels between threads too

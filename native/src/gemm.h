@@ -21,6 +21,9 @@ struct MicroKernel {
   int kc, mc, nc;      // cache blocks: kc x nr of B in L1, mc x kc of A in L2, kc x nc of B in L3
   MicroKernelFn run;
   PackRowsFn packRows = nullptr;  // SIMD packing of row-major A panels, when the ISA has one
+  /** SIMD packing of a full NR-column B panel from B stored transposed (column j at b + j * ldb, unit stride
+   * in k), when the ISA has one: dst[k * NR + j]. Same signature as packRows, NR rows of B^T. */
+  PackRowsFn packColsB = nullptr;
 };
 
 const MicroKernel& gemmKernelAvx512();

@@ -41,48 +41,75 @@ void kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
   }
 }
 
-// Row-major A -> a k-major 14-row panel: 16 x 16 blocks transposed in registers (unpack, shuffle, 128-bit
-// lane shuffles), each column stored as 14 floats; the k tail goes element by element.
+// In-register 16 x 16 transpose (unpack, shuffle, 128-bit lane shuffles): r[i] holds row i; on return
+// c[j] holds column j, its element i being r[i][j].
+inline void transpose16(const __m512 r[16], __m512 c[16]) {
+  __m512 t[16], u[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4g + j]: in each 128-bit lane L, rows 4g..4g+3 of column 4L + j
+#pragma GCC unroll 4
+  for (int g = 0; g < 4; g++) {
+    u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; j++) {
+    const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), w0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
+    const __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd), w1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xdd);
+    c[j] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+    c[8 + j] = _mm512_shuffle_f32x4(v0, w0, 0xdd);
+    c[4 + j] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+    c[12 + j] = _mm512_shuffle_f32x4(v1, w1, 0xdd);
+  }
+}
+
+// Row-major A -> a k-major 14-row panel: 16 x 16 blocks transposed in registers, each column stored as 14
+// floats; the k tail goes element by element.
 void packRows(const float* a, int64_t rsa, int64_t kc, float* dst) {
   int64_t k = 0;
   const __mmask16 keep = (1u << MR) - 1;
   for (; k + 16 <= kc; k += 16) {
-    __m512 r[16];
+    __m512 r[16], c[16];
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++) r[i] = _mm512_loadu_ps(a + i * rsa + k);
     r[14] = r[15] = _mm512_setzero_ps();
-    __m512 t[16], u[16];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i++) {
-      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    // u[4g + j]: in each 128-bit lane L, rows 4g..4g+3 of column 4L + j
-#pragma GCC unroll 4
-    for (int g = 0; g < 4; g++) {
-      u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
-      u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
-      u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
-      u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-#pragma GCC unroll 4
-    for (int j = 0; j < 4; j++) {
-      const __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), w0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88);
-      const __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xdd), w1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xdd);
-      _mm512_mask_storeu_ps(dst + (k + j) * MR, keep, _mm512_shuffle_f32x4(v0, w0, 0x88));
-      _mm512_mask_storeu_ps(dst + (k + 8 + j) * MR, keep, _mm512_shuffle_f32x4(v0, w0, 0xdd));
-      _mm512_mask_storeu_ps(dst + (k + 4 + j) * MR, keep, _mm512_shuffle_f32x4(v1, w1, 0x88));
-      _mm512_mask_storeu_ps(dst + (k + 12 + j) * MR, keep, _mm512_shuffle_f32x4(v1, w1, 0xdd));
-    }
+    transpose16(r, c);
+#pragma GCC unroll 16
+    for (int j = 0; j < 16; j++) _mm512_mask_storeu_ps(dst + (k + j) * MR, keep, c[j]);
   }
   for (; k < kc; k++)
     for (int i = 0; i < MR; i++) dst[k * MR + i] = a[i * rsa + k];
 }
 
+// A 32-column B panel from B stored transposed (column j of B contiguous in k, columns `ldb` apart, as in
+// x @ W^T): two 16 x 16 register transposes per 16 values of k, each k's 32 values stored as two vectors.
+void packColsB(const float* b, int64_t ldb, int64_t kc, float* dst) {
+  int64_t k = 0;
+  for (; k + 16 <= kc; k += 16) {
+#pragma GCC unroll 2
+    for (int h = 0; h < NV; h++) {
+      __m512 r[16], c[16];
+#pragma GCC unroll 16
+      for (int j = 0; j < 16; j++) r[j] = _mm512_loadu_ps(b + (16 * h + j) * ldb + k);
+      transpose16(r, c);
+#pragma GCC unroll 16
+      for (int kk = 0; kk < 16; kk++) _mm512_store_ps(dst + (k + kk) * NR + 16 * h, c[kk]);
+    }
+  }
+  for (; k < kc; k++)
+    for (int j = 0; j < NR; j++) dst[k * NR + j] = b[j * ldb + k];
+}
+
 }  // namespace
 
 const MicroKernel& gemmKernelAvx512() {
-  static const MicroKernel k{"avx512-14x32", MR, NR, 256, 14 * 24, 4096, kernel, packRows};
+  static const MicroKernel k{"avx512-14x32", MR, NR, 256, 14 * 24, 4096, kernel, packRows, packColsB};
   return k;
 }
 
