@@ -2,11 +2,11 @@
 // prints exactly one warning, and leaves cpu-js as the default device. Runs in child processes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const dist = fileURLToPath(new URL('../../src/', import.meta.url));
 const script = `
@@ -36,7 +36,7 @@ describe('native addon loading', () => {
   });
 
   test('a failed build: the reason from build/native/status.json is in the error', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-native-'));
+    const dir = tempDir('tessera-native-');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'status.json'), JSON.stringify({ ok: false, reason: 'compile failed: gemm.cc: error: boom' }));
     const { out } = runWith({ TESSERA_NATIVE_ADDON: join(dir, 'tessera_native.node') });
@@ -44,7 +44,7 @@ describe('native addon loading', () => {
   });
 
   test('a file that is not an addon fails to load with the loader message', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-native-'));
+    const dir = tempDir('tessera-native-');
     const path = join(dir, 'tessera_native.node');
     writeFileSync(path, 'not a shared library');
     const { out } = runWith({ TESSERA_NATIVE_ADDON: path });

@@ -1,8 +1,7 @@
 // Helpers for command tests: run the CLI in-process capturing its output, expect one-line errors, temporary
 // folders, and tiny model folders (BERT masked LM, ViT classifier, Marian-style translator) with tokenizers.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { runCli } from '../../src/cli/main.js';
@@ -12,9 +11,10 @@ import { BertForMaskedLM } from '../../src/models/bert/index.js';
 import { TransformerMTModel, transformerConfig } from '../../src/models/transformer/index.js';
 import { ViTForImageClassification } from '../../src/models/vit/index.js';
 import { CharTokenizer } from '../../src/tokenizers/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 export function tmp(prefix = 'tessera-cli-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export interface CliResult {

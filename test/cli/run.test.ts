@@ -3,8 +3,7 @@
 // config.json, from the weights, or from --architecture; and the one-line errors for bad folders, files and options.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { zeros } from '../../src/index.js';
@@ -14,11 +13,12 @@ import { BertForSequenceClassification } from '../../src/models/bert/index.js';
 import { forEachDevice } from '../helpers/devices.js';
 import { fixturePath } from '../helpers/fixtures.js';
 import { assertOutputs, describeErrors, fixtureExpected, maxAbsDiff, metaLabels } from '../models/bert/fixture-parity.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURES = ['bert-pretraining', 'bert-seqcls', 'bert-tokcls', 'bert-qa', 'vit-cls'] as const;
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'tessera-run-'));
+  return tempDir('tessera-run-');
 }
 
 /** Runs the CLI, capturing stderr and the command's "wrote ..." line; the test runner's own output passes through. */

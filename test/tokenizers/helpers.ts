@@ -1,12 +1,12 @@
 // Shared by the tokenizer tests: where the Hugging Face fixtures are, reading their expected.json.gz,
 // and comparing an Encoding with an expected case field by field.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Encoding } from '../../src/tokenizers/index.js';
+import { tempDir as makeTempDir } from '../helpers/tmp.js';
 
 /** The repository's copy of the tokenizer fixtures. */
 export const FIXTURES = join(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'), 'test/fixtures/tokenizers');
@@ -58,5 +58,5 @@ export function assertSameEncoding(got: Encoding, want: ExpectedFields, label: s
 
 /** A fresh temporary directory. */
 export function tempDir(prefix = 'tessera-tokenizers-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return makeTempDir(prefix);
 }

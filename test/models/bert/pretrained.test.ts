@@ -3,8 +3,7 @@
 // old position_ids buffers, tied and untied MLM decoders, and new task heads on a base checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arange, type Tensor } from '../../../src/index.js';
 import { loadTensors, saveTensors } from '../../../src/io/tensors.js';
@@ -16,9 +15,10 @@ import {
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 import { fixtureExpected, fixtureInputs, maxAbsDiff } from './fixture-parity.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'tessera-bert-'));
+  return tempDir('tessera-bert-');
 }
 
 function inputsOf(name: string, device: string): BertInputs {

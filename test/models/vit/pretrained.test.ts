@@ -3,8 +3,7 @@
 // load; missing and misshapen tensors fail by name (and both shapes); a new classifier on a base checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '../../../src/index.js';
 import { loadTensors, saveTensors } from '../../../src/io/tensors.js';
@@ -13,9 +12,10 @@ import { ViTForImageClassification, ViTModel, vitCurrentName } from '../../../sr
 import { forEachDevice } from '../../helpers/devices.js';
 import { fixturePath } from '../../helpers/fixtures.js';
 import { fixtureExpected, fixtureInputs, maxAbsDiff } from '../bert/fixture-parity.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'tessera-vit-'));
+  return tempDir('tessera-vit-');
 }
 
 function rewritten(edit: (w: Map<string, Tensor>) => Map<string, Tensor>): string {
