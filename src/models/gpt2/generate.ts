@@ -3,6 +3,7 @@
 // tokens only (cumsum(mask) - 1, as transformers' GPT-2 prepare_inputs_for_generation).
 import { TesseraError } from '../../errors.js';
 import { noGrad } from '../../autograd/engine.js';
+import { releaseOwned, tidy } from '../../tensor/scope.js';
 import { cat } from '../../tensor/ops/indexing.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
 import { checkLength, checkTokenIds } from '../transformer/inputs.js';
@@ -73,21 +74,34 @@ export function generate(model: GPT2LMHeadModel, inputIds: Tensor, opts: Generat
   const i64 = (rows: number[][]) => tensor(rows, { dtype: 'int64', device });
 
   const done = new Array<boolean>(B).fill(false);
-  return noGrad(() => {
+  // every step runs in a memory scope; the previous step's cache and token tensor are freed as soon as the
+  // next ones exist, so a long generation holds one cache, not one per step
+  return noGrad(() => tidy(() => {
     let past: LayerCache[] | null = null;
     let out = inputIds.dtype === 'int64' ? inputIds : inputIds.to('int64');
     for (let step = 0; step < maxNew; step++) {
       const len = ids[0]!.length;
       const from = useCache && past ? len - 1 : 0;
-      const r = model.forward(from ? out.narrow(1, from, len - from) : out, {
-        attentionMask: hasPadding ? i64(mask) : null,
-        positionIds: hasPadding ? i64(mask.map((row) => positionsOf(row, from))) : null,
-        pastKeyValues: past,
-        useCache,
+      const prevPast = past;
+      const r = tidy(() => {
+        const o = model.forward(from ? out.narrow(1, from, len - from) : out, {
+          attentionMask: hasPadding ? i64(mask) : null,
+          positionIds: hasPadding ? i64(mask.map((row) => positionsOf(row, from))) : null,
+          pastKeyValues: prevPast,
+          useCache,
+        });
+        return { past: o.pastKeyValues ?? null, last: o.logits.select(1, o.logits.dim(1) - 1).toArray() }; // (B, V) on the host
       });
-      past = r.pastKeyValues ?? null;
-      const V = r.logits.dim(2);
-      const last = r.logits.select(1, r.logits.dim(1) - 1).toArray(); // (B, V) on the host
+      past = r.past;
+      if (prevPast) {
+        const alive = past ? past.flatMap((c) => [c.key, c.value]) : [];
+        for (const c of prevPast) {
+          releaseOwned(c.key, ...alive);
+          releaseOwned(c.value, ...alive);
+        }
+      }
+      const last = r.last;
+      const V = last.length / B;
       const next: number[] = [];
       for (let b = 0; b < B; b++) {
         const row = last.subarray(b * V, (b + 1) * V);
@@ -97,9 +111,11 @@ export function generate(model: GPT2LMHeadModel, inputIds: Tensor, opts: Generat
         ids[b]!.push(tok);
         mask[b]!.push(1);
       }
+      const prevOut = out;
       out = cat([out, i64(next.map((t) => [t]))], 1);
+      releaseOwned(prevOut, out);
       if (done.every(Boolean)) break;
     }
     return out;
-  });
+  }));
 }
