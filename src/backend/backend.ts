@@ -115,6 +115,8 @@ export interface Backend {
   readonly computeDTypes: readonly DType[];
   /** Set when `attention` takes strided q/k/v (`AttentionArgs.layouts`) and writes either output order (`outLayout`). */
   readonly attentionStrided?: true;
+  /** The dtypes of q/k/v the strided attention takes; absent: float32 only. */
+  readonly attentionStridedDTypes?: readonly DType[];
 
   // --- memory ---
   /** A zero-filled storage. */

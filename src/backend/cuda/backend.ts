@@ -65,6 +65,8 @@ export class CudaBackend implements Backend {
   readonly computeDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16', 'int32', 'int64', 'uint8', 'bool'];
   /** Attention reads strided head views in place and writes (B, Tq, H, D) when asked. */
   readonly attentionStrided = true;
+  /** Half head views are read in place too (the tensor-core kernels take 8-element-aligned views). */
+  readonly attentionStridedDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16'];
   readonly memory: DeviceMemory;
   private pendingAdam: PendingAdam | null = null;
 

@@ -5,7 +5,7 @@ import type { Backend } from '../../backend/backend.js';
 import { ShapeError, TesseraError } from '../../errors.js';
 import { isGradEnabled } from '../../autograd/engine.js';
 import { autocastTarget } from '../autocast.js';
-import { isFloat } from '../dtype.js';
+import { isFloat, type DType } from '../dtype.js';
 import { normAxis, shapeStr } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { where } from './elementwise.js';
@@ -230,15 +230,17 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     }
     const needsBackward = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad);
     const base = { shape: { B, H, Tq, Tk, D }, mask: maskArg, causal: opts.causal ?? false, scale, dropoutP, returnProbs: opts.returnProbs ?? false, needsBackward };
-    const unitLast = (t: Tensor) => t.dtype === 'float32' && (D === 1 || t.layout.strides[3] === 1);
-    if (be.attentionStrided && !ac && unitLast(q) && unitLast(k) && unitLast(v)) {
+    const want: DType = ac ?? 'float32';
+    const unitLast = (t: Tensor) => t.dtype === want && (D === 1 || t.layout.strides[3] === 1);
+    const strided = !!be.attentionStrided && (be.attentionStridedDTypes ?? ['float32']).includes(want);
+    if (strided && unitLast(q) && unitLast(k) && unitLast(v)) {
       // q, k, v read in place (e.g. heads of a (B, T, H * D) projection) and the output written as
       // (B, Tq, H, D), so splitting and merging heads around attention are views, not copies
       const args = { ...base, q: q.storage, k: k.storage, v: v.storage, layouts: { q: q.layout, k: k.layout, v: v.layout }, outLayout: 'bthd' as const };
       const r = be.attention!(args);
       const view = Tensor.fromStorage(r.out, [B, Tq, H, D], be).transpose(1, 2);
       const out = Tensor.record(view, 'attention', [q, k, v], (g) => {
-        const d = be.attentionBackward!(args, r, dense(g).storage);
+        const d = be.attentionBackward!(args, r, (ac ? g.to(ac).contiguous() : dense(g)).storage);
         return [Tensor.fromStorage(d.dq, q.shape, be), Tensor.fromStorage(d.dk, k.shape, be), Tensor.fromStorage(d.dv, v.shape, be)];
       });
       return { out, probs: r.probs ? Tensor.fromStorage(r.probs, [B, H, Tq, Tk], be) : undefined };
