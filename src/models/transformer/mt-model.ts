@@ -70,7 +70,7 @@ export class TransformerMTModel extends Module {
 
   /** Decoder states (..., C) -> logits (..., V). */
   logits(hidden: Tensor): Tensor {
-    return this.lm_head.forward(hidden).add(this.finalLogitsBias.reshape([-1]));
+    return this.lm_head.forward(hidden, this.finalLogitsBias.reshape([-1]));
   }
 
   /** input_ids (B, S) and decoder inputs (B, T) (or labels) -> logits (B, T, V), and the loss with labels. */

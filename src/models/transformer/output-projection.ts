@@ -13,8 +13,8 @@ export class OutputProjection extends Module {
     this.weight = this.addParameter('weight', weight);
   }
 
-  /** (..., C) -> (..., V) */
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight);
+  /** (..., C) -> (..., V); an optional (V) bias (Marian's final_logits_bias) runs in the matmul's epilogue. */
+  forward(x: Tensor, bias?: Tensor | null): Tensor {
+    return linear(x, this.weight, bias ?? null);
   }
 }
