@@ -77,7 +77,10 @@ void packRows(const float* a, int64_t rsa, int64_t kc, float* dst) {
   for (; k + 16 <= kc; k += 16) {
     __m512 r[16], c[16];
 #pragma GCC unroll 14
-    for (int i = 0; i < MR; i++) r[i] = _mm512_loadu_ps(a + i * rsa + k);
+    for (int i = 0; i < MR; i++) {
+      _mm_prefetch(reinterpret_cast<const char*>(a + i * rsa + k + 64), _MM_HINT_T0);
+      r[i] = _mm512_loadu_ps(a + i * rsa + k);
+    }
     r[14] = r[15] = _mm512_setzero_ps();
     transpose16(r, c);
 #pragma GCC unroll 16
