@@ -2,7 +2,7 @@
 // and its no-grad cache of the concatenated weights follows parameter updates.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualSeed, nn, noGrad, optim, randn } from '../../src/index.js';
+import { getBackend, manualSeed, nn, noGrad, optim, randn, withAutocast } from '../../src/index.js';
 import { fusedLinear } from '../../src/nn/layers/fused-projection.js';
 import { forEachDevice } from '../helpers/devices.js';
 import { assertClose } from '../helpers/assert.js';
@@ -50,5 +50,17 @@ forEachDevice('fusedLinear', (device) => {
     const x = randn([2, 6], { device });
     const y = fusedLinear(mixed, x);
     y.forEach((t, i) => assertClose(t, mixed[i]!.forward(x), { atol: 0 }));
+  });
+
+  it('under autocast without gradients: the cached copy is in the half type and gives the bf16 results of the layers', () => {
+    if (!getBackend(device).computeDTypes.includes('bfloat16')) return;
+    const a = layers();
+    const x = randn([4, 6], { device });
+    const got = withAutocast('bfloat16', () => noGrad(() => [fusedLinear(a, x), fusedLinear(a, x)]));
+    const want = withAutocast('bfloat16', () => noGrad(() => a.map((l) => l.forward(x))));
+    for (const run of got) run.forEach((y, i) => {
+      assert.equal(y.dtype, 'bfloat16');
+      assertClose(y.to('float32'), want[i]!.to('float32'), { atol: 0, name: `output ${i}` });
+    });
   });
 });

@@ -6,6 +6,7 @@
 // parameter changes.
 import { isGradEnabled } from '../../autograd/engine.js';
 import type { Storage } from '../../backend/backend.js';
+import { autocastTarget } from '../../tensor/autocast.js';
 import { cat } from '../../tensor/ops/indexing.js';
 import { linear } from '../../tensor/ops/linalg.js';
 import { keep } from '../../tensor/scope.js';
@@ -15,6 +16,7 @@ import type { Linear } from './linear.js';
 interface Fused {
   /** Each weight's and bias's storage and in-place version when the copy was made. */
   parts: { storage: Storage; version: number }[];
+  /** The concatenated weights in the dtype they were cast to (the parameters' own, or autocast's). */
   weight: Tensor;
   bias: Tensor | null;
 }
@@ -32,14 +34,18 @@ function concatenated(layers: readonly Linear[]): { weight: Tensor; bias: Tensor
     bias: withBias ? cat(layers.map((l) => l.bias!), 0) : null,
   });
   if (isGradEnabled() && partsOf(layers).some((t) => t.requiresGrad)) return make();
+  // without autograd the copy is cached, already in autocast's dtype when autocast is on (else linear
+  // would cast it on every call: it is no parameter, so autocast's own cache does not know it)
+  const first = layers[0]!.weight;
+  const dtype = autocastTarget(first.backend, [first.dtype]) ?? first.dtype;
   const parts = partsOf(layers);
   const hit = cached.get(layers[0]!);
-  if (hit && hit.parts.length === parts.length && hit.parts.every((p, i) => p.storage === parts[i]!.storage && p.version === parts[i]!.version)) {
+  if (hit && hit.weight.dtype === dtype && hit.parts.length === parts.length &&
+      hit.parts.every((p, i) => p.storage === parts[i]!.storage && p.version === parts[i]!.version)) {
     return hit;
   }
-  const fresh = make();
-  keep(fresh.weight);
-  if (fresh.bias) keep(fresh.bias);
+  const plain = make();
+  const fresh = { weight: keep(plain.weight.to(dtype)), bias: plain.bias ? keep(plain.bias.to(dtype)) : null };
   cached.set(layers[0]!, { parts: parts.map((t) => ({ storage: t.storage, version: t.version })), ...fresh });
   return fresh;
 }
