@@ -266,6 +266,12 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
   });
   if (opts.resume) {
     if (!trainer.resume()) throw new TesseraError(`resume: no complete checkpoint in ${opts.checkpointDir}`);
+    // more (or fewer) epochs than the checkpointed run planned: the cosine is re-planned to end there, or, when
+    // the saved plan had already ended, training goes on at its final learning rate
+    if (maxSeconds === null && plannedSteps !== budget.total && plannedSteps > trainer.step) {
+      if (budget.progressAt(trainer.step) < 1) budget.replan(trainer.step, plannedSteps);
+      else budget.plan.revisions.push({ step: trainer.step, progress: 1, total: plannedSteps });
+    }
     trainer.maxSteps = Math.min(plannedSteps, budget.total);
     epochsEnded = Math.floor(trainer.step / perEpoch);
   }

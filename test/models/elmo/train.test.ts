@@ -45,6 +45,9 @@ test('an interrupted run resumed from its checkpoint equals an uninterrupted one
     const want = a.model.stateDict();
     for (const [name, t] of c.model.stateDict()) assert.deepEqual(Array.from(t.toArray()), Array.from(want.get(name)!.toArray()), name);
     assert.equal(c.model.sampler!.state, a.model.sampler!.state);
+    // resuming the finished run with more epochs trains on (at the final learning rate)
+    const more = await trainElmo(c.model, c.vocab, CORPUS, { ...opts, epochs: 4, checkpointDir: join(dir, 'b'), resume: true });
+    assert.equal(more.steps, (ra.steps / 3) * 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
