@@ -19,7 +19,7 @@ export {
   type BatchOptions, type EncodedBatch, type UnigramPerplexity,
 } from './data.js';
 export { perplexity, yieldToEventLoop, type ElmoPerplexity } from './evaluate.js';
-export { trainElmo, type ElmoTrainOptions, type ElmoTrainProgress, type ElmoTrainResult } from './train.js';
+export { trainElmo, ElmoBatchSource, type ElmoBatch, type ElmoTrainOptions, type ElmoTrainProgress, type ElmoTrainResult } from './train.js';
 export { ELMO_ARCHITECTURE, readElmoConfig, saveElmo, loadElmo, type LoadedElmo } from './checkpoint.js';
 export { runProbe, parseProbeTsv, type ProbeItem, type ProbeReport, type ProbeLayerResult, type ProbeNeighbour, type ProbeOptions } from './probe.js';
 export { DEFAULT_PROBE_TSV } from './probe-sentences.js';

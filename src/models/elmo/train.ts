@@ -191,6 +191,7 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
   // per-direction sums of the training losses since the last report, and of the evaluation
   let win = { loss: 0, fwd: 0, bwd: 0, tokens: 0, steps: 0, start: 0 };
   let evalSums = { fwd: 0, bwd: 0, tokens: 0 };
+  let trainTokens = 0;
   // evaluation runs without gradients: inferenceScope frees each batch's intermediates at once
   const lossFn = (m: ElmoLanguageModel, batch: ElmoBatch) => inferenceScope(() => {
     const out = m.forward(batch.ids, batch.lengths, batch.wordIds);
@@ -198,6 +199,7 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
       win.fwd += out.forwardLoss.item();
       win.bwd += out.backwardLoss.item();
       win.tokens += out.forwardTokens;
+      trainTokens += out.forwardTokens;
     } else {
       evalSums.fwd += out.forwardLoss.item();
       evalSums.bwd += out.backwardLoss.item();
@@ -281,7 +283,7 @@ export async function trainElmo(model: ElmoLanguageModel, vocab: ElmoVocabulary,
   model.eval();
   return {
     steps: result.step,
-    tokens: Math.round((result.tokensPerSecond * result.trainMs) / 1000),
+    tokens: trainTokens,
     seconds: result.trainMs / 1000,
     stoppedByTime: result.reason === 'time-limit',
     checkpoint: result.checkpoint,
