@@ -130,7 +130,7 @@ NAPI_MODULE_INIT() {
       {"matmulInfo", matmulInfo}, {"indexSelect", indexSelect}, {"indexAdd", indexAdd}, {"gather", gather}, {"scatterAdd", scatterAdd},
       {"unfold", unfold}, {"fold", fold}, {"manualSeed", manualSeed}, {"random", random}, {"getRngState", getRngState},
       {"setRngState", setRngState}, {"softmax", softmax}, {"softmaxBackward", softmaxBackward}, {"layerNorm", layerNorm},
-      {"layerNormBackward", layerNormBackward}, {"crossEntropy", crossEntropy}, {"crossEntropyBackward", crossEntropyBackward},
+      {"layerNormBackward", layerNormBackward}, {"addLayerNorm", addLayerNorm}, {"crossEntropy", crossEntropy}, {"crossEntropyBackward", crossEntropyBackward},
       {"attention", attention}, {"attentionBackward", attentionBackward}, {"attentionProbs", attentionProbs}, {"adamw", adamw},
       {"adamwMulti", adamwMulti}, {"lstmCell", lstmCell}, {"lstmCellBackward", lstmCellBackward},
   };

@@ -1,7 +1,7 @@
 // Row-wise fused ops over contiguous float32 (rows, n): softmax / log-softmax and backward (a warp per
 // row), layer norm and backward (a warp per row for dx; dweight/dbias as column partials summed in a
-// fixed order), and cross-entropy over large vocabularies (a block per row, one online max/sum pass; only
-// the per-row loss and logsumexp are kept, never the probabilities).
+// fixed order), layer norm of a residual sum for inference, and cross-entropy over large vocabularies (a
+// block per row, one online max/sum pass; only the per-row loss and logsumexp are kept, never the probabilities).
 #include <cfloat>
 
 #include "elementwise.cuh"
@@ -89,6 +89,39 @@ __global__ void layerNormKernel(const float* __restrict__ x, const float* __rest
   float* yr = y + r * n;
   for (int64_t j = lane; j < n; j += 32) {
     float t = (xr[j] - mu) * rs;
+    if (w) t *= w[j];
+    if (b) t += b[j];
+    yr[j] = t;
+  }
+}
+
+// layerNorm(x + residual) for inference: x and residual each float32, bf16 or f16 (autocast's projection
+// outputs), the sum kept in float32 in the output row, which the later passes reread (a warp per row; each
+// lane touches only its own columns, so no synchronisation between passes).
+template <typename TX, typename TR>
+__global__ void addLayerNormKernel(const TX* __restrict__ x, const TR* __restrict__ res, const float* __restrict__ w,
+                                   const float* __restrict__ b, float* __restrict__ y, int64_t rows, int64_t n, float eps) {
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * kRowWarps + (threadIdx.x >> 5);
+  if (r >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const TX* xr = x + r * n;
+  const TR* rr = res + r * n;
+  float* yr = y + r * n;
+  float s = 0.f;
+  for (int64_t j = lane; j < n; j += 32) {
+    const float t = toF<TX>(xr[j]) + toF<TR>(rr[j]);
+    yr[j] = t;
+    s += t;
+  }
+  const float mu = warpSum(s) / static_cast<float>(n);
+  float v = 0.f;
+  for (int64_t j = lane; j < n; j += 32) {
+    const float d = yr[j] - mu;
+    v += d * d;
+  }
+  const float rs = rsqrtf(warpSum(v) / static_cast<float>(n) + eps);
+  for (int64_t j = lane; j < n; j += 32) {
+    float t = (yr[j] - mu) * rs;
     if (w) t *= w[j];
     if (b) t += b[j];
     yr[j] = t;
@@ -297,6 +330,38 @@ TCUDA_FN(layerNorm) {
     afterLaunch("layer_norm_f32");
   }
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, y), napi::wrapOwned(a.env, mean), napi::wrapOwned(a.env, rstd)});
+}
+
+// addLayerNorm(x, residual, w | null, b | null, rows, n, eps) -> y = layerNorm(x + residual) (float32), for
+// inference: no mean / rstd are kept and the sum is never stored apart from the output.
+TCUDA_FN(addLayerNorm) {
+  Buffer* x = a.buffer(0);
+  Buffer* res = a.buffer(1);
+  Buffer* w = a.bufferOrNull(2);
+  Buffer* b = a.bufferOrNull(3);
+  const int64_t rows = a.integer(4), n = a.integer(5);
+  const float eps = static_cast<float>(a.number(6));
+  for (const Buffer* t : {x, res}) {
+    if (!isFloatType(t->dtype)) throw OpError(std::string("addLayerNorm: expected a float input, got ") + dtypeName(t->dtype));
+    if (t->length < rows * n) throw OpError("addLayerNorm: storage of " + std::to_string(t->length) + " elements, need " + std::to_string(rows * n));
+  }
+  if (res->device != x->device) throw OpError("addLayerNorm: input and residual are on different devices");
+  const float* wp = f32(w, "addLayerNorm weight", n);
+  const float* bp = f32(b, "addLayerNorm bias", n);
+  Context& c = useDevice(x->device);
+  Owned y(allocBuffer(x->device, DType::F32, rows * n, false));
+  if (rows > 0 && n > 0) {
+    dispatchFloat(x->dtype, "addLayerNorm", [&](auto tx) {
+      using TX = decltype(tx);
+      dispatchFloat(res->dtype, "addLayerNorm", [&](auto tr) {
+        using TR = decltype(tr);
+        addLayerNormKernel<TX, TR><<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(static_cast<const TX*>(x->data), static_cast<const TR*>(res->data),
+                                                                                    wp, bp, y->as<float>(), rows, n, eps);
+      });
+    });
+    afterLaunch("add_layer_norm");
+  }
+  return napi::wrapOwned(a.env, y);
 }
 
 // layerNormBackward(dy, x, w | null, mean, rstd, rows, n) -> [dx, dw | null, db]

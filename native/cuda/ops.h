@@ -48,6 +48,7 @@ napi_value softmax(napi_env, napi_callback_info);
 napi_value softmaxBackward(napi_env, napi_callback_info);
 napi_value layerNorm(napi_env, napi_callback_info);
 napi_value layerNormBackward(napi_env, napi_callback_info);
+napi_value addLayerNorm(napi_env, napi_callback_info);
 napi_value crossEntropy(napi_env, napi_callback_info);
 napi_value crossEntropyBackward(napi_env, napi_callback_info);
 // fused_attention.cu

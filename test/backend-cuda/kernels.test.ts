@@ -8,6 +8,8 @@ import {
   randn, scaledDotProductAttention, setFusedOps, softmax, tensor, where, lstmCell, TesseraError, Tensor,
 } from '../../src/index.js';
 import { setAllowTF32 } from '../../src/backend/cuda/index.js';
+import { noGrad } from '../../src/autograd/engine.js';
+import { addLayerNorm } from '../../src/tensor/ops/fused.js';
 import { assertClose } from '../helpers/assert.js';
 import { DUT, pair, randomData, randomInts, relError, skipDut } from './util.js';
 
@@ -467,6 +469,30 @@ test('bf16 hot maps (one kernel per op) follow the reference', opts, () => {
     ['addScalar', (t) => t.add(1.5)], ['rsqrt', (t) => t.abs().add(0.5).rsqrt()],
   ];
   for (const [name, f] of ops) same(`bf16 ${name}`, (dev) => f(on(dev, x, [16, 16]).to('bfloat16')), { atol: 1e-2, rtol: 1e-2 });
+});
+
+test('addLayerNorm (inference) matches layerNorm(x + residual); half inputs are read as they are', opts, () => {
+  if (DUT === 'cuda') assert.equal(typeof getBackend(DUT).addLayerNorm, 'function', 'cuda declares addLayerNorm');
+  const numel = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+  const n = 768, x = data(6 * n, 200, -3, 3), r = data(6 * n, 201, -3, 3), w = data(n, 202, 0.5, 1.5), b = data(n, 203);
+  const norm = (dev: string, shape: number[], weight: boolean, bias: boolean) => noGrad(() => addLayerNorm(on(dev, x.subarray(0, numel(shape)), shape), on(dev, r.subarray(0, numel(shape)), shape),
+    [shape.at(-1)!], weight ? on(dev, w.subarray(0, shape.at(-1)!), [shape.at(-1)!]) : null, bias ? on(dev, b.subarray(0, shape.at(-1)!), [shape.at(-1)!]) : null, 1e-5));
+  same('addLayerNorm 2x3x768', (dev) => norm(dev, [2, 3, n], true, true));
+  same('addLayerNorm odd width, weight only', (dev) => norm(dev, [18, 37], true, false), { atol: 5e-5, rtol: 5e-5 });
+  same('addLayerNorm no affine, one row', (dev) => norm(dev, [1, 500], false, false));
+  if (DUT !== 'cuda') return;
+  // autocast's projections come out in bf16 / f16: the kernel reads them without a cast pass
+  const be = getBackend(DUT);
+  for (const dt of ['bfloat16', 'float16'] as const) {
+    const xs = on(DUT, x, [6, n]).to(dt), rs = on(DUT, r, [6, n]);
+    const got = Tensor.fromStorage(be.addLayerNorm!(xs.storage, rs.storage, on(DUT, w, [n]).storage, on(DUT, b, [n]).storage, 6, n, 1e-5), [6, n], be);
+    const want = layerNorm(on('cpu-js', x, [6, n]).to(dt).to('float32').add(on('cpu-js', r, [6, n])), [n], on('cpu-js', w, [n]), on('cpu-js', b, [n]));
+    assert.equal(got.dtype, 'float32');
+    assertClose(got, want, { ...F32, name: `addLayerNorm ${dt} input` });
+    const both = Tensor.fromStorage(be.addLayerNorm!(xs.storage, rs.to(dt).storage, null, null, 6, n, 1e-5), [6, n], be);
+    assertClose(both, layerNorm(on('cpu-js', x, [6, n]).to(dt).to('float32').add(on('cpu-js', r, [6, n]).to(dt).to('float32')), [n]),
+      { ...F32, name: `addLayerNorm ${dt} both` });
+  }
 });
 
 test('attention dropout: the keep rate, the 1/(1-p) scale, and the same draws in the backward', opts, () => {

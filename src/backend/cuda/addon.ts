@@ -48,6 +48,7 @@ export interface CudaAddon {
   softmaxBackward(y: Handle, dy: Handle, rows: number, n: number, log: boolean): Handle;
   layerNorm(x: Handle, w: Handle | null, b: Handle | null, rows: number, n: number, eps: number): [Handle, Handle, Handle];
   layerNormBackward(dy: Handle, x: Handle, w: Handle | null, mean: Handle, rstd: Handle, rows: number, n: number): [Handle, Handle | null, Handle];
+  addLayerNorm(x: Handle, residual: Handle, w: Handle | null, b: Handle | null, rows: number, n: number, eps: number): Handle;
   crossEntropy(logits: Handle, targets: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): [Handle, Handle];
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dl: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): Handle;
   attention(q: Handle, k: Handle, v: Handle, B: number, H: number, Tq: number, Tk: number, D: number,

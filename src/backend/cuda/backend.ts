@@ -311,6 +311,13 @@ export class CudaBackend implements Backend {
     return { y: this.wrap('float32', rows * n, y), mean: this.wrap('float32', rows, mean), rstd: this.wrap('float32', rows, rstd) };
   }
 
+  /** layerNorm(x + residual) for inference; x and residual may be float32, bf16 or f16 (read as they are). */
+  addLayerNorm(x: Storage, residual: Storage, weight: Storage | null, bias: Storage | null, rows: number, n: number, eps: number): Storage {
+    const W = weight && this.asF32(weight, 'addLayerNorm'), B = bias && this.asF32(bias, 'addLayerNorm');
+    return this.call(() => this.wrap('float32', rows * n, this.addon.addLayerNorm(this.h(x, 'addLayerNorm'), this.h(residual, 'addLayerNorm'),
+      W && this.h(W, 'addLayerNorm'), B && this.h(B, 'addLayerNorm'), rows, n, eps)));
+  }
+
   layerNormBackward(dy: Storage, x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, rows: number, n: number) {
     const G = this.asF32(dy, 'layerNormBackward'), X = this.asF32(x, 'layerNormBackward');
     const W = weight && this.asF32(weight, 'layerNormBackward');
