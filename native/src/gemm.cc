@@ -176,24 +176,31 @@ void sgemmWholeB(const GemmArgs& g, int64_t ldc, int threads, const MicroKernel&
   if (threads > 1 && K * Npad >= 64 * 1024) parallelForDynamic(kblocks * npan, 4, pack);
   else pack(0, kblocks * npan, 0);
 
-  // row blocks: a multiple of MR, at least 4 per thread when M allows (dynamic balance), at most mc rows, and
-  // their count a multiple of the thread count (M = 4096 in 13 blocks of 322 rows would keep one of two
-  // threads busy for 7 blocks while the other idles after 6; 14 blocks of 294 split evenly)
+  // Row blocks: at most mc rows; with 2+ threads and M of at least 8 micro-panels per thread, at least 4
+  // blocks per thread (dynamic balance) and a multiple of the thread count, the MR-row micro-panels dealt
+  // out evenly (block b starts at panel b * units / nblk). M = 4096 on 2 threads: 14 blocks of 280-294 rows,
+  // where 13 of 322 kept one thread busy for 7 blocks while the other idled after 6. Fewer rows (M = 128):
+  // blocks of a few micro-panels cannot be shared evenly, so the B panels are split instead (groups below).
+  const int64_t units = ceilDiv(M, MR);
   int64_t nblk = ceilDiv(M, mk.mc);
-  if (threads > 1) {
-    nblk = std::max<int64_t>(nblk, std::min<int64_t>(4 * threads, ceilDiv(M, 4 * MR)));
-    if (M >= threads * 4 * MR) nblk = roundUp(nblk, threads);
-  }
-  const int64_t MC = roundUp(ceilDiv(M, nblk), MR);
-  const int64_t icBlocks = ceilDiv(M, MC);
-  int64_t groups = 1;  // few row blocks: split the B panels between threads too
-  if (threads > 1 && icBlocks < 2 * threads) groups = std::min<int64_t>(npan, ceilDiv(2 * threads, icBlocks));
+  if (threads > 1 && units >= 8 * threads)
+    nblk = roundUp(std::max<int64_t>(nblk, std::min<int64_t>(4 * threads, ceilDiv(M, 4 * MR))), threads);
+  nblk = std::min(nblk, units);
+  const int64_t MC = ceilDiv(units, nblk) * MR;  // the largest block
+  const int64_t icBlocks = nblk;
+  auto blockStart = [&](int64_t b) { return std::min(M, b * units / nblk * MR); };
+  // few row blocks: split the B panels between threads too; one block (few rows): one share of the panels
+  // per thread, each packing A once (M = 128 x 256 x 1024 on 2 threads: 0.27 ms where four row blocks
+  // of 1-3 micro-panels, claimed dynamically, took 0.35)
+  int64_t groups = 1;
+  if (threads > 1 && icBlocks == 1) groups = std::min<int64_t>(npan, threads);
+  else if (threads > 1 && icBlocks < 2 * threads) groups = std::min<int64_t>(npan, ceilDiv(2 * threads, icBlocks));
   auto work = [&](int64_t tb, int64_t te, int) {
     float* ap = tlsA.get<float>(MC * KC);
     alignas(64) float tmp[32 * 64];
     for (int64_t t = tb; t < te; t++) {
       const int64_t icb = t / groups, grp = t % groups;
-      const int64_t ic = icb * MC, mc = std::min(MC, M - ic);
+      const int64_t ic = blockStart(icb), mc = blockStart(icb + 1) - ic;
       const int64_t p0 = npan * grp / groups, p1 = npan * (grp + 1) / groups;
       for (int64_t pc = 0; pc < K; pc += KC) {
         const int64_t kc = std::min(KC, K - pc);
