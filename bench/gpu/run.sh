@@ -2,7 +2,8 @@
 # The GPU benchmark in one command, on the GPU machine (CUDA toolkit, python3 with torch and transformers,
 # a Node binary): builds the cuda addon when it is missing, runs Tessera's and PyTorch's sides in the same
 # call, and writes $OUT/bench.json (default runs/gpu-bench) with the side-by-side table.
-#   bash bench/gpu/run.sh [--rows kernels,gpt2,bert-pretrain,bert-encode,vit,transformer] [--fp32] [--compile] [--profile]
+#   bash bench/gpu/run.sh [--rows kernels,gpt2,bert-pretrain,bert-encode,vit,transformer] [--fp32] [--compile] [--profile] [--cpu-profile]
+# --profile adds per-op GPU times; --cpu-profile writes V8 CPU profiles of the host side to $OUT/cpu-profiles.
 # dist/ must be built (npx tsc -p .). NODE_API_INCLUDE names the folder with node_api.h if node's own is absent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +18,7 @@ while [ $# -gt 0 ]; do
     --fp32) EXTRA_TS+=(--fp32); EXTRA_PY+=(--fp32); shift ;;
     --compile) EXTRA_PY+=(--compile); shift ;;
     --profile) EXTRA_TS+=(--profile); shift ;;
+    --cpu-profile) EXTRA_TS+=(--cpu-profile "$OUT/cpu-profiles"); shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 1 ;;
   esac
 done

@@ -2,7 +2,9 @@
 // and AdamW, and inference) plus kernel rates (matmul, attention, row ops), as JSON. bench/gpu/run.sh runs
 // it beside bench/gpu/torch_bench.py in one call and bench/gpu/report.ts puts the two side by side.
 //   node dist/bench/gpu/tessera.js --out tessera.json [--rows kernels,gpt2,bert-pretrain,bert-encode,vit,transformer] [--fp32] [--steps 10]
-import { writeFileSync } from 'node:fs';
+//     [--profile] [--cpu-profile DIR]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import {
   crossEntropy, getBackend, layerNorm, manualSeed, matmul, noGrad, optim, randint, randn, scaledDotProductAttention, softmax,
@@ -37,6 +39,8 @@ const withFp32 = args.includes('--fp32');
 /** --profile: also record per-op GPU time over two extra steps of each mode. */
 const withProfile = args.includes('--profile');
 const outPath = arg('out', 'tessera-bench.json');
+/** --cpu-profile DIR: a V8 CPU profile of the host side of five more steps of each mode, DIR/<row>-<train|infer>-<mode>.cpuprofile. */
+const cpuProfileDir = arg('cpu-profile', '');
 
 const be = getBackend(DEVICE);
 const sync = () => be.synchronize();
@@ -160,6 +164,39 @@ function profileSteps(fn: () => void, steps = 2): { op: string; calls: number; m
   return cudaProfile(false).filter((r) => r.op !== 'profile').slice(0, 30).map((r) => ({ op: r.op, calls: r.calls / steps, ms: r.ms / steps }));
 }
 
+/**
+ * With --cpu-profile, records where the host's time goes over `steps` runs of fn (the steady state, after the
+ * timed steps) with V8's sampling profiler at 100 us, and writes it for Chrome DevTools or any .cpuprofile reader.
+ */
+function cpuProfileSteps(file: string, fn: () => void, steps = 5): void {
+  if (!cpuProfileDir) return;
+  mkdirSync(cpuProfileDir, { recursive: true });
+  const session = new Session();
+  session.connect();
+  // the in-thread inspector session answers synchronously
+  const post = (method: string, params: object = {}): Record<string, unknown> => {
+    let answer: Record<string, unknown> | undefined;
+    let failure: Error | null = null;
+    session.post(method, params, (err, result) => {
+      failure = err;
+      answer = result as Record<string, unknown>;
+    });
+    if (failure) throw failure;
+    if (!answer) throw new Error(`inspector: no synchronous answer to ${method}`);
+    return answer;
+  };
+  try {
+    post('Profiler.enable');
+    post('Profiler.setSamplingInterval', { interval: 100 });
+    post('Profiler.start');
+    for (let i = 0; i < steps; i++) fn();
+    sync();
+    writeFileSync(`${cpuProfileDir}/${file}.cpuprofile`, JSON.stringify(post('Profiler.stop').profile));
+  } finally {
+    session.disconnect();
+  }
+}
+
 const TINY_BERT = { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64, vocab_size: 120 };
 
 interface ModelRow {
@@ -272,6 +309,7 @@ function runModel(row: ModelRow): Json {
       r[`train_${mode}_collections`] = { minor: t.minorGc, major: t.majorGc };
       r[`train_${mode}_mfu`] = (rate * row.flops.trainPerUnit) / peak;
       if (withProfile) r[`train_${mode}_profile`] = profileSteps(step);
+      cpuProfileSteps(`${row.name}-train-${mode}`, step);
     }
     model.eval();
     const t = time(() => noGrad(() => void amp(() => row.infer(model))));
@@ -281,6 +319,7 @@ function runModel(row: ModelRow): Json {
     r[`infer_${mode}_collections`] = { minor: t.minorGc, major: t.majorGc };
     r[`infer_${mode}_mfu`] = (rate * row.flops.inferPerUnit) / peak;
     if (withProfile) r[`infer_${mode}_profile`] = profileSteps(() => noGrad(() => void amp(() => row.infer(model))));
+    cpuProfileSteps(`${row.name}-infer-${mode}`, () => noGrad(() => void amp(() => row.infer(model))), 20);
   }
   allowTF32(false);
   if (CUDA) {
