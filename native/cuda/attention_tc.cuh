@@ -1,10 +1,11 @@
 // defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype>, attention_fwd_tf32 — the tensor-core flash
 // attention for bf16 and f16 inputs with head dims 32/64/128 (backward 32/64) and the float32 forward on TF32
-// tensor cores (head dims 32/64), after FlashAttention-2 (Dao, 2023): mma.sync
-// m16n8k16 with float32 accumulators; a warp owns 16 query rows (forward) or 16 key rows (backward), the
-// score fragments are re-packed in registers as the next product's A operand, transposed operands come from
-// shared memory through ldmatrix.trans. Same semantics as the SIMT kernels in fused_attention.cu: additive
-// mask, causal mask with a cached prefix, Philox dropout; the row statistics are (max, log-sum) pairs.
+// tensor cores (head dims 32/64), after FlashAttention-2 (Dao, 2023): mma.sync m16n8k16 with float32
+// accumulators; a warp owns 16 query rows (forward) or 16 key rows (backward), the score fragments are
+// re-packed in registers as the next product's A operand, transposed operands come from shared memory through
+// ldmatrix.trans. The forward's K/V tiles are double-buffered through cp.async (head dims up to 64); lanes
+// share dropout draws (one Philox block holds four). Same semantics as the SIMT kernels in fused_attention.cu:
+// additive mask, causal mask with a cached prefix, Philox dropout; the row statistics are (max, log-sum) pairs.
 #pragma once
 #include "common.cuh"
 #include "philox.cuh"
@@ -79,6 +80,67 @@ __device__ __forceinline__ float tcDrop(const TcParams& p, int bh, int i, int j)
   return uniformAt(p.seed, p.offset, e) < p.dropP ? 0.f : p.dropScale;
 }
 
+/** The keep factor of a dropout draw given as its Philox word. */
+__device__ __forceinline__ float tcKeep(const TcParams& p, uint32_t word) { return uniform24(word) < p.dropP ? 0.f : p.dropScale; }
+
+/**
+ * Keep factors of the forward fragment's elements (r0, j), (r0, j + 1), (r1, j), (r1, j + 1), j = k0 + 8 nt + 2 tq.
+ * One Philox block holds the draws of 4 consecutive elements; when Tk % 4 == 0, columns jb..jb + 3 of a row
+ * (jb = j with tq's low bit cleared) are one block, shared by the lanes tq and tq ^ 1: the even lane draws row
+ * r0's block, the odd lane row r1's, and each hands the other the two words it needs (one Philox call per
+ * lane and n-tile instead of four; the draws are exactly uniformAt's). Every lane of the warp must call it.
+ */
+__device__ __forceinline__ void tcDropFwd(const TcParams& p, int bh, int r0, int r1, int j, int tq, float* z) {
+  if ((p.Tk & 3) != 0) {
+    z[0] = tcDrop(p, bh, r0, j);
+    z[1] = tcDrop(p, bh, r0, j + 1);
+    z[2] = tcDrop(p, bh, r1, j);
+    z[3] = tcDrop(p, bh, r1, j + 1);
+    return;
+  }
+  const bool odd = tq & 1;
+  const int jb = j - (odd ? 2 : 0);
+  const uint64_t e = (static_cast<uint64_t>(bh) * p.Tq + (odd ? r1 : r0)) * p.Tk + jb;
+  const U4 w = philox4x32_10(p.offset + (e >> 2), p.seed);
+  // even lane: keeps (r0, jb), (r0, jb + 1) = x, y and sends (r0, jb + 2), (r0, jb + 3) = z, w; odd lane: keeps
+  // (r1, jb + 2), (r1, jb + 3) = z, w and sends (r1, jb), (r1, jb + 1) = x, y
+  const uint32_t g0 = __shfl_xor_sync(0xffffffffu, odd ? w.x : w.z, 1);
+  const uint32_t g1 = __shfl_xor_sync(0xffffffffu, odd ? w.y : w.w, 1);
+  z[0] = tcKeep(p, odd ? g0 : w.x);
+  z[1] = tcKeep(p, odd ? g1 : w.y);
+  z[2] = tcKeep(p, odd ? w.z : g0);
+  z[3] = tcKeep(p, odd ? w.w : g1);
+}
+
+/**
+ * Keep factors of the backward fragment's elements (i0, kr0), (i0 + 1, kr0), (i0, kr1), (i0 + 1, kr1),
+ * kr1 = kr0 + 8. When Tk is even, keys jp, jp + 1 (jp = kr0 with its low bit cleared) of a query row sit in one
+ * half of a Philox block, shared by the lanes g and g ^ 1 (lane ^ 4): the even lane draws query i0's blocks,
+ * the odd lane query i0 + 1's, and they swap the words the other needs (two Philox calls per lane and n-tile
+ * instead of four; the same draws as uniformAt). Every lane of the warp must call it.
+ */
+__device__ __forceinline__ void tcDropBwd(const TcParams& p, int bh, int i0, int kr0, int g, float* z) {
+  if ((p.Tk & 1) != 0) {
+    z[0] = tcDrop(p, bh, i0, kr0);
+    z[1] = tcDrop(p, bh, i0 + 1, kr0);
+    z[2] = tcDrop(p, bh, i0, kr0 + 8);
+    z[3] = tcDrop(p, bh, i0 + 1, kr0 + 8);
+    return;
+  }
+  const bool odd = g & 1;
+  const uint64_t ea = (static_cast<uint64_t>(bh) * p.Tq + i0 + (odd ? 1 : 0)) * p.Tk + (kr0 & ~1), eb = ea + 8;
+  const U4 wa = philox4x32_10(p.offset + (ea >> 2), p.seed), wb = philox4x32_10(p.offset + (eb >> 2), p.seed);
+  const uint32_t a0 = (ea & 2) ? wa.z : wa.x, a1 = (ea & 2) ? wa.w : wa.y;  // keys jp, jp + 1 of this lane's query
+  const uint32_t b0 = (eb & 2) ? wb.z : wb.x, b1 = (eb & 2) ? wb.w : wb.y;  // keys jp + 8, jp + 9
+  // even lane (query i0, key jp) sends key jp + 1's words; odd lane (query i0 + 1, key jp + 1) sends key jp's
+  const uint32_t g0 = __shfl_xor_sync(0xffffffffu, odd ? a0 : a1, 4);
+  const uint32_t g1 = __shfl_xor_sync(0xffffffffu, odd ? b0 : b1, 4);
+  z[0] = tcKeep(p, odd ? g0 : a0);
+  z[1] = tcKeep(p, odd ? a1 : g0);
+  z[2] = tcKeep(p, odd ? g1 : b0);
+  z[3] = tcKeep(p, odd ? b1 : g1);
+}
+
 /**
  * Copies rows [r0, r0 + R) of a (rows, D) matrix with row stride ld into smem with pitch P elements, 16 bytes
  * at a time; zeros past `rows`.
@@ -95,17 +157,42 @@ __device__ __forceinline__ void tcLoadRows(T* dst, const T* src, int r0, int row
   }
 }
 
+/** 16-byte asynchronous copy global -> shared (cp.async, sm_80+); `valid` false writes zeros and reads nothing. */
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool valid) {
+  const unsigned d = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(d), "l"(src), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int N>
+__device__ __forceinline__ void cpAsyncWait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N)); }
+
+/** tcLoadRows through cp.async: the copy runs while the block computes; cpAsyncWait + __syncthreads before use. */
+template <typename T, int D, int R, int P, int NT>
+__device__ __forceinline__ void tcLoadRowsAsync(T* dst, const T* src, int r0, int rows, int64_t ld) {
+  constexpr int CH = D * sizeof(T) / 16;
+  constexpr int E = 16 / sizeof(T);
+  for (int idx = threadIdx.x; idx < R * CH; idx += NT) {
+    const int r = idx / CH, c = idx % CH;
+    const bool ok = r0 + r < rows;
+    cpAsync16(dst + r * P + c * E, ok ? src + static_cast<int64_t>(r0 + r) * ld + c * E : src, ok);
+  }
+}
+
 constexpr int TC_BQ = 64, TC_BK = 64, TC_THREADS = 128;
 
 // ---------------------------------------------------------------------------------------------------------
 // forward: block = 64 query rows of one (b, h), 4 warps x 16 rows; loops over 64-key tiles
 // ---------------------------------------------------------------------------------------------------------
-template <typename T, int D>
+// DROP: a separate instantiation with dropout, so the inference kernel carries none of its registers
+template <typename T, int D, bool DROP>
 __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                                               T* __restrict__ out, float2* __restrict__ stats, TcParams p) {
   constexpr int KP = D + 8;
-  __shared__ __align__(16) T Ks[TC_BK * KP];
-  __shared__ __align__(16) T Vs[TC_BK * KP];
+  // two K/V stages where they fit in static shared memory (head dims up to 64): the next tile's copy runs
+  // under this tile's products
+  constexpr int STAGES = D <= 64 ? 2 : 1;
+  __shared__ __align__(16) T KsAll[STAGES * TC_BK * KP];
+  __shared__ __align__(16) T VsAll[STAGES * TC_BK * KP];
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
   const int q0 = blockIdx.x * TC_BQ;
@@ -130,10 +217,30 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restric
   float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   int kEnd = p.Tk;
   if (p.causal) kEnd = min(p.Tk, q0 + TC_BQ + p.shift);
-  for (int k0 = 0; k0 < kEnd; k0 += TC_BK) {
-    __syncthreads();
-    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, kb, k0, p.Tk, p.ks[2]);
-    tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, vb, k0, p.Tk, p.vs[2]);
+  if (STAGES == 2 && kEnd > 0) {
+    tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(KsAll, kb, 0, p.Tk, p.ks[2]);
+    tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(VsAll, vb, 0, p.Tk, p.vs[2]);
+    cpAsyncCommit();
+  }
+  for (int k0 = 0, it = 0; k0 < kEnd; k0 += TC_BK, it++) {
+    const T* Ks = KsAll + (STAGES == 2 ? (it & 1) : 0) * TC_BK * KP;
+    const T* Vs = VsAll + (STAGES == 2 ? (it & 1) : 0) * TC_BK * KP;
+    __syncthreads();  // every warp is done with the stage the next copy overwrites
+    if constexpr (STAGES == 2) {
+      if (k0 + TC_BK < kEnd) {
+        T* nk = KsAll + ((it + 1) & 1) * TC_BK * KP;
+        T* nv = VsAll + ((it + 1) & 1) * TC_BK * KP;
+        tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(nk, kb, k0 + TC_BK, p.Tk, p.ks[2]);
+        tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(nv, vb, k0 + TC_BK, p.Tk, p.vs[2]);
+        cpAsyncCommit();
+        cpAsyncWait<1>();  // this tile's copy is done, the next one may still run
+      } else {
+        cpAsyncWait<0>();
+      }
+    } else {
+      tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(KsAll, kb, k0, p.Tk, p.ks[2]);
+      tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(VsAll, vb, k0, p.Tk, p.vs[2]);
+    }
     __syncthreads();
     float s[8][4];
 #pragma unroll
@@ -175,11 +282,13 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restric
       float e3 = n1 == -INFINITY ? 0.f : __expf(s[nt][3] - n1);
       rs0 += e0 + e1;
       rs1 += e2 + e3;
-      if (p.dropP > 0.f) {
-        e0 *= tcDrop(p, bh, r0, j);
-        e1 *= tcDrop(p, bh, r0, j + 1);
-        e2 *= tcDrop(p, bh, r1, j);
-        e3 *= tcDrop(p, bh, r1, j + 1);
+      if constexpr (DROP) {
+        float z[4];
+        tcDropFwd(p, bh, r0, r1, j, tq, z);
+        e0 *= z[0];
+        e1 *= z[1];
+        e2 *= z[2];
+        e3 *= z[3];
       }
       // score fragment of n-tile nt -> A fragment of key step nt / 2
       pa[nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(e0, e1);
@@ -260,7 +369,7 @@ __device__ __forceinline__ void tf32LoadRows(uint32_t* dst, const float* src, in
   }
 }
 
-template <int D>
+template <int D, bool DROP>
 __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __restrict__ q, const float* __restrict__ k,
                                                                 const float* __restrict__ v, float* __restrict__ out,
                                                                 float2* __restrict__ stats, TcParams p) {
@@ -335,11 +444,13 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
       float e3 = n1 == -INFINITY ? 0.f : __expf(s[nt][3] - n1);
       rs0 += e0 + e1;
       rs1 += e2 + e3;
-      if (p.dropP > 0.f) {
-        e0 *= tcDrop(p, bh, r0, j);
-        e1 *= tcDrop(p, bh, r0, j + 1);
-        e2 *= tcDrop(p, bh, r1, j);
-        e3 *= tcDrop(p, bh, r1, j + 1);
+      if constexpr (DROP) {
+        float z[4];
+        tcDropFwd(p, bh, r0, r1, j, tq, z);
+        e0 *= z[0];
+        e1 *= z[1];
+        e2 *= z[2];
+        e3 *= z[3];
       }
       // A columns tq and tq + 4 of key step nt are keys 2tq and 2tq + 1
       pa[nt][0] = toTf32(e0);
@@ -453,7 +564,8 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
     uint32_t pa[4][4], sa[4][4];
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
-      float pv[4], sv[4];
+      float pv[4], sv[4], zk[4] = {1.f, 1.f, 1.f, 1.f};
+      if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
 #pragma unroll
       for (int e = 0; e < 4; e++) {
         const int lq = nt * 8 + 2 * tq + (e & 1);
@@ -461,7 +573,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
         const float2 st = stS[lq];
         const float sc = sT[nt][e] * p.scale + tcScoreAdd(p, b, h, i, j);
         const float pr = (st.x == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - st.x - st.y);
-        const float z = tcDrop(p, bh, i, j);
+        const float z = zk[e];
         pv[e] = pr * z;
         sv[e] = pr * (dpT[nt][e] * z - ddS[lq]) * p.scale;
       }

@@ -548,17 +548,19 @@ TCUDA_FN(attention) {
       if constexpr (!std::is_same_v<T, float>) {
         if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128) && viewsAligned(p, offs, 3, 8)) {
           const TcParams tp = tcParams(p);
-          if (p.D == 32) attnFwdTcKernel<T, 32><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
-          else if (p.D == 64) attnFwdTcKernel<T, 64><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
-          else attnFwdTcKernel<T, 128><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
+          const bool drop = p.dropP > 0.f;
+          if (p.D == 32) (drop ? attnFwdTcKernel<T, 32, true> : attnFwdTcKernel<T, 32, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
+          else if (p.D == 64) (drop ? attnFwdTcKernel<T, 64, true> : attnFwdTcKernel<T, 64, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
+          else (drop ? attnFwdTcKernel<T, 128, true> : attnFwdTcKernel<T, 128, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
           afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
           return;
         }
       } else {
         if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
           const TcParams tp = tcParams(p);
-          if (p.D == 32) attnFwdTf32Kernel<32><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
-          else attnFwdTf32Kernel<64><<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
+          const bool drop = p.dropP > 0.f;
+          if (p.D == 32) (drop ? attnFwdTf32Kernel<32, true> : attnFwdTf32Kernel<32, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
+          else (drop ? attnFwdTf32Kernel<64, true> : attnFwdTf32Kernel<64, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
           afterLaunch("attention_fwd_tf32");
           return;
         }

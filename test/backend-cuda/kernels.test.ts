@@ -531,6 +531,36 @@ test('attention dropout: the keep rate, the 1/(1-p) scale, and the same draws in
   assert.ok(Math.abs(analytic - numeric) < 1e-2 * Math.max(1, Math.abs(numeric)), `directional derivative: autograd ${analytic} vs finite difference ${numeric}`);
 });
 
+test('attention dropout on tensor cores draws what the float32 kernels draw (bf16 forward and backward, TF32 forward)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const be = getBackend(DUT);
+  const state = be.getRngState();
+  const B = 1, H = 2, D = 64;
+  // Tk % 4 == 0 (draws shared by lane pairs in both passes), Tk % 4 == 2 (backward only), odd Tk (neither);
+  // several key tiles (the forward's double-buffered K/V copies), causal
+  for (const [T, causal] of [[128, false], [70, false], [67, false], [200, true]] as const) {
+    const [qd, kd, vd, gd] = [0, 1, 2, 3].map((i) => data(B * H * T * D, 300 + i + T));
+    const run = (dtype: 'float32' | 'bfloat16', tf32 = false) => {
+      be.setRngState(state);
+      const [q, k, v] = [qd, kd, vd].map((d) => on(DUT, d!, [B, H, T, D]).to('bfloat16').to(dtype).requiresGrad_());
+      setAllowTF32(tf32);
+      try {
+        const out = scaledDotProductAttention(q!, k!, v!, { dropoutP: 0.2, causal }).out;
+        out.to('float32').mul(on(DUT, gd!, [B, H, T, D])).sum().backward();
+        return [out, q!.grad!, k!.grad!, v!.grad!].map((t) => t.to('float32').toArray());
+      } finally {
+        setAllowTF32(false);
+      }
+    };
+    const ref = run('float32'), half = run('bfloat16'), tf32 = run('float32', true);
+    ['out', 'dq', 'dk', 'dv'].forEach((name, i) => {
+      const e = relError(half[i]!, ref[i]!);
+      assert.ok(e < 2e-2, `T=${T}${causal ? ' causal' : ''} bf16 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
+    });
+    const e = relError(tf32[0]!, ref[0]!);
+    assert.ok(e < 1e-2, `T=${T} TF32 out: relative error ${e}`);
+  }
+});
+
 test('AdamW steps (one multi-tensor launch per step) match the reference', opts, () => {
   same('adamw', (dev) => {
     const ps = [on(dev, data(100, 110), [10, 10]), on(dev, data(7, 111), [7]), on(dev, data(3000, 112), [3000])].map((t) => t.requiresGrad_());
