@@ -118,6 +118,14 @@ export interface Backend {
   /** The dtypes of q/k/v the strided attention takes; absent: float32 only. */
   readonly attentionStridedDTypes?: readonly DType[];
 
+  /**
+   * Backends that compute asynchronously may say what the host knows of an integer storage's values (they
+   * were uploaded from it) so front ends can check ids without waiting for the device: min and max, and
+   * the values when kept. null: unknown (the backend's kernels then check ids themselves). Absent on
+   * synchronous backends, where front ends read the values.
+   */
+  knownInts?(s: Storage): { min: number; max: number; values?: ArrayLike<number> } | null;
+
   // --- memory ---
   /** A zero-filled storage. */
   zeros(dtype: DType, length: number): Storage;

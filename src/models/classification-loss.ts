@@ -1,6 +1,7 @@
 // Classification losses as transformers computes them for sequence/image classification heads
 // (loss_utils.ForSequenceClassificationLoss): the problem type picks MSE, cross-entropy or BCE-with-logits.
 import { TesseraError } from '../errors.js';
+import { findOutOfRange } from '../tensor/int-check.js';
 import { isFloat } from '../tensor/dtype.js';
 import { binaryCrossEntropyWithLogits, crossEntropy, mseLoss } from '../tensor/ops/fused.js';
 import { shapeStr } from '../tensor/shape.js';
@@ -47,9 +48,7 @@ export function sequenceClassificationLoss(logits: Tensor, labels: Tensor, numLa
 /** Class targets must be in [0, numClasses) or the ignore index -100. */
 export function checkClasses(targets: Tensor, numClasses: number, ignoreIndex = -100, name = 'labels'): void {
   if (targets.size === 0) return;
-  const valid = targets.ne(ignoreIndex);
-  const hi = targets.max().item();
-  if (hi >= numClasses) throw new TesseraError(`${name} holds class ${hi}, but there are ${numClasses} classes (labels must be in [0, ${numClasses - 1}] or ${ignoreIndex})`);
-  const lo = targets.mul(valid.to(targets.dtype)).min().item();
-  if (lo < 0) throw new TesseraError(`${name} holds class ${lo}; labels must be in [0, ${numClasses - 1}] or ${ignoreIndex}`);
+  const bad = findOutOfRange(targets, 0, numClasses, ignoreIndex);
+  if (bad && bad.value >= numClasses) throw new TesseraError(`${name} holds class ${bad.value}, but there are ${numClasses} classes (labels must be in [0, ${numClasses - 1}] or ${ignoreIndex})`);
+  if (bad) throw new TesseraError(`${name} holds class ${bad.value}; labels must be in [0, ${numClasses - 1}] or ${ignoreIndex}`);
 }

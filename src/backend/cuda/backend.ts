@@ -108,6 +108,10 @@ export class CudaBackend implements Backend {
     this.memory.retryOnOom(() => this.addon.adamwMulti(pending.handles, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.step));
   }
 
+  knownInts(s: Storage): IntValues | null {
+    return s instanceof CudaStorage ? (s.ints ?? null) : null;
+  }
+
   /** Throws the cpu-js message for the first id outside [0, size) when the host knows the ids. */
   private checkIds(op: string, index: Storage, layout: Layout, size: number, axis: number): void {
     const ints = index instanceof CudaStorage ? index.ints : undefined;

@@ -6,6 +6,7 @@ import { Embedding } from '../../nn/layers/embedding.js';
 import { LayerNorm } from '../../nn/layers/layer-norm.js';
 import { Module } from '../../nn/module.js';
 import { arange, zeros } from '../../tensor/creation.js';
+import { findOutOfRange } from '../../tensor/int-check.js';
 import { shapeStr } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BertConfig } from './config.js';
@@ -62,9 +63,9 @@ export class BertEmbeddings extends Module {
 export function checkIds(ids: Tensor, size: number, name: string, limitKey: string): void {
   if (ids.dtype !== 'int32' && ids.dtype !== 'int64') throw new TesseraError(`${name} must hold integer ids (int32 or int64), got ${ids.dtype}`);
   if (ids.size === 0) return;
-  const hi = ids.max().item(), lo = ids.min().item();
-  if (hi >= size) throw new TesseraError(`${name} holds id ${hi}, but ${limitKey} is ${size} (ids must be in [0, ${size - 1}])`);
-  if (lo < 0) throw new TesseraError(`${name} holds id ${lo}; ids must be in [0, ${size - 1}]`);
+  const bad = findOutOfRange(ids, 0, size);
+  if (bad && bad.value >= size) throw new TesseraError(`${name} holds id ${bad.value}, but ${limitKey} is ${size} (ids must be in [0, ${size - 1}])`);
+  if (bad) throw new TesseraError(`${name} holds id ${bad.value}; ids must be in [0, ${size - 1}]`);
 }
 
 export function checkSameShape(t: Tensor, ref: Tensor, name: string): void {

@@ -5,6 +5,7 @@ import { arange } from '../../tensor/creation.js';
 import { where } from '../../tensor/ops/elementwise.js';
 import { shapeStr } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { findOutOfRange } from '../../tensor/int-check.js';
 
 /**
  * What transformers adds at hidden keys: torch.finfo(torch.float32).min, not -inf. Rows with some visible key
@@ -17,21 +18,18 @@ export function checkTokenIds(ids: Tensor, vocabSize: number, what: string, mode
   if (ids.dtype !== 'int64' && ids.dtype !== 'int32') throw new TesseraError(`${what}: token ids must be int64 or int32, got ${ids.dtype}`);
   if (ids.ndim !== 2) throw new ShapeError(`${what}: expected token ids of shape (batch, length), got ${shapeStr(ids.shape)}`);
   if (ids.dim(1) === 0) throw new ShapeError(`${what}: the sequence is empty (shape ${shapeStr(ids.shape)})`);
-  const values = ids.toArray();
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!(v >= 0 && v < vocabSize)) {
-      throw new TesseraError(`${what}: token id ${v} (row ${Math.floor(i / ids.dim(1))}, position ${i % ids.dim(1)}) is outside the vocabulary of ${model} (vocab_size ${vocabSize})`);
-    }
+  const bad = findOutOfRange(ids, 0, vocabSize);
+  if (bad) {
+    const i = bad.index;
+    throw new TesseraError(`${what}: token id ${bad.value} (row ${Math.floor(i / ids.dim(1))}, position ${i % ids.dim(1)}) is outside the vocabulary of ${model} (vocab_size ${vocabSize})`);
   }
 }
 
 /** Fails unless every position id is in [0, limit) (`key` names the limit, e.g. 'n_positions'). */
 export function checkPositionIds(positions: Tensor, limit: number, key: string, model: string): void {
   if (positions.dtype !== 'int64' && positions.dtype !== 'int32') throw new TesseraError(`position_ids must be int64 or int32, got ${positions.dtype}`);
-  for (const v of positions.toArray()) {
-    if (!(v >= 0 && v < limit)) throw new TesseraError(`position_ids: position ${v} is outside ${key} ${limit} of ${model}`);
-  }
+  const bad = findOutOfRange(positions, 0, limit);
+  if (bad) throw new TesseraError(`position_ids: position ${bad.value} is outside ${key} ${limit} of ${model}`);
 }
 
 /** Fails when a sequence of `length` positions does not fit a position table of `limit` (named `key`). */
