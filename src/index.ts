@@ -30,7 +30,7 @@ export * as word2vec from './models/word2vec/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export { architectures, type RunnableModel } from './models/auto.js';
 export * as elmo from './models/elmo/index.js';
-export { withAutocast, withoutAutocast, autocastDType, type AutocastDType } from './tensor/autocast.js';
+export { withAutocast, withoutAutocast, autocastDType, clearAutocastCache, type AutocastDType } from './tensor/autocast.js';
 export * as train from './train/index.js';
 export * as data from './data/index.js';
 export * as plot from './plot/index.js';

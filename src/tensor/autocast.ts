@@ -34,6 +34,17 @@ interface CachedCast {
 
 /** Half copies of parameters made in the current outermost autocast scope; null outside any scope. */
 let castCache: Map<Castable, CachedCast> | null = null;
+/**
+ * Half copies made without autograd (inference) outlive the scope: a model run again and again under
+ * autocast casts its weights once, not once per call. Each stays while its parameter lives and is
+ * unchanged; `clearAutocastCache()` drops them all.
+ */
+let inferenceCasts = new WeakMap<Castable, CachedCast>();
+
+/** Drops the half copies of parameters kept between autocast scopes for inference. */
+export function clearAutocastCache(): void {
+  inferenceCasts = new WeakMap();
+}
 
 /** Runs fn with autocast on (matmuls and attention in `dtype`), restoring the previous state after. */
 export function withAutocast<T>(dtype: AutocastDType, fn: () => T): T {
@@ -51,14 +62,15 @@ export function withAutocast<T>(dtype: AutocastDType, fn: () => T): T {
 
 /**
  * t cast to dtype for an autocast op. Parameters (leaves that require grad) are cast once per outermost
- * autocast scope and reused while unchanged (same storage, same in-place version) and while the cached
- * copy can still carry gradients when autograd records; anything else is cast each time.
+ * autocast scope when autograd records (the copy carries the cast's backward, reused while it can), and
+ * once for as long as they are unchanged when it does not (inference); a parameter changed in place or
+ * given a new storage is cast again. Anything else is cast each time.
  */
 export function autocastOperand<T extends Castable>(t: T, dtype: DType, keepAlive: (c: T) => void): T {
   if (t.storage.dtype === dtype) return t;
   if (!castCache || !t.isLeaf || !t.requiresGrad) return t.to(dtype) as T;
   const recorded = isGradEnabled();
-  const hit = castCache.get(t);
+  const hit = recorded ? castCache.get(t) : inferenceCasts.get(t);
   if (hit && hit.storage === t.storage && hit.version === t.version && hit.dtype === dtype && hit.recorded === recorded &&
       !(recorded && hit.cast.gradFn?.freed)) {
     return hit.cast as T;
@@ -66,7 +78,9 @@ export function autocastOperand<T extends Castable>(t: T, dtype: DType, keepAliv
   const cast = t.to(dtype) as T;
   // the copy outlives the memory scope it was made in (tidy): it belongs to the autocast scope
   keepAlive(cast);
-  castCache.set(t, { storage: t.storage, version: t.version, dtype, recorded, cast });
+  const entry = { storage: t.storage, version: t.version, dtype, recorded, cast };
+  if (recorded) castCache.set(t, entry);
+  else inferenceCasts.set(t, entry);
   return cast;
 }
 

@@ -2,7 +2,7 @@
 // after an in-place update, and the cached copy still carries gradients across several backward passes.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { getBackend, manualSeed, nn, noGrad, optim, randn, tidy, withAutocast } from '../../src/index.js';
+import { clearAutocastCache, getBackend, manualSeed, nn, noGrad, optim, randn, tidy, withAutocast } from '../../src/index.js';
 import { autocastOperand } from '../../src/tensor/autocast.js';
 import { keep } from '../../src/tensor/scope.js';
 import { forEachDevice } from '../helpers/devices.js';
@@ -65,5 +65,19 @@ forEachDevice('autocast cast cache', (device) => {
     const fwd = () => tidy(() => mlp.forward(x).to('float32')).toArray();
     const [a, b] = withAutocast('bfloat16', () => noGrad(() => [fwd(), fwd()]));
     assertClose(a, b, { atol: 0 });
+  });
+
+  it('inference casts outlive the scope until the parameter changes or the cache is cleared', () => {
+    const w = new nn.Linear(4, 3, { device }).weight;
+    const cast = () => withAutocast('bfloat16', () => noGrad(() => autocastOperand(w, 'bfloat16', keep)));
+    const a = cast();
+    assert.equal(cast(), a, 'reused by the next scope');
+    clearAutocastCache();
+    const b = cast();
+    assert.notEqual(b, a);
+    w.assign_(w.detach().add(1));
+    const c = cast();
+    assert.notEqual(c, b, 'recast after an in-place change');
+    assertClose(c.to('float32'), w.detach().to('bfloat16').to('float32'), { atol: 0 });
   });
 });
