@@ -195,6 +195,8 @@ export interface Backend {
   layerNormBackward?(dy: Storage, x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, rows: number, n: number): { dx: Storage; dweight: Storage | null; dbias: Storage | null };
   /** Inference only: layerNorm(x + residual) over contiguous float32 rows, the sum never stored whole. */
   addLayerNorm?(x: Storage, residual: Storage, weight: Storage | null, bias: Storage | null, rows: number, n: number, eps: number): Storage;
+  /** The dtypes `addLayerNorm` takes for x and residual (the result is float32); absent: float32 only. */
+  readonly addLayerNormDTypes?: readonly DType[];
   /**
    * Per-row cross-entropy of logits (rows, n) against int targets (rows); rows whose target equals
    * ignoreIndex give 0. With label smoothing s: (1 - s) * nll + s * mean(-log p). Also returns logsumexp per row.

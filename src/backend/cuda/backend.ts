@@ -67,6 +67,8 @@ export class CudaBackend implements Backend {
   readonly attentionStrided = true;
   /** Half head views are read in place too (the tensor-core kernels take 8-element-aligned views). */
   readonly attentionStridedDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16'];
+  /** addLayerNorm reads half x / residual as they are (sums in float32). */
+  readonly addLayerNormDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16'];
   readonly memory: DeviceMemory;
   private pendingAdam: PendingAdam | null = null;
 

@@ -76,12 +76,16 @@ export function addLayerNorm(x: Tensor, residual: Tensor, normalizedShape: reado
   const recording = isGradEnabled() && (x.requiresGrad || residual.requiresGrad || !!weight?.requiresGrad || !!bias?.requiresGrad);
   const k = normalizedShape.length;
   const fits = x.shape.join() === residual.shape.join() && k <= x.ndim && x.shape.slice(x.ndim - k).join() === normalizedShape.join();
-  if (recording || !fits || !fused(be, 'addLayerNorm') || x.dtype !== 'float32' || residual.dtype !== 'float32') {
+  // the kernel sums in float32 and gives float32: the fused path is taken where add would give float32 too
+  // (both float32, or a half activation plus a float32 residual under autocast)
+  const takes = be.addLayerNormDTypes ?? ['float32'];
+  const dtypesOk = takes.includes(x.dtype) && takes.includes(residual.dtype) && (x.dtype === 'float32' || residual.dtype === 'float32');
+  if (recording || !fits || !fused(be, 'addLayerNorm') || !dtypesOk) {
     return layerNorm(x.add(residual), normalizedShape, weight, bias, eps);
   }
   x.sameDevice(residual, 'addLayerNorm');
   const n = normalizedShape.reduce((p, d) => p * d, 1);
-  const X = dense(x), R = dense(residual);
+  const X = x.contiguous(), R = residual.contiguous();
   const W = weight ? dense(weight) : null, B = bias ? dense(bias) : null;
   return Tensor.fromStorage(be.addLayerNorm!(X.storage, R.storage, W?.storage ?? null, B?.storage ?? null, x.size / Math.max(n, 1), n, eps), x.shape, be);
 }
