@@ -2,10 +2,12 @@
 // embeddings, final_logits_bias. Loss: cross-entropy of every target position, -100 ignored; labels alone give
 // decoder inputs shifted right behind decoder_start_token_id (shift_tokens_right).
 import { ShapeError, TesseraError } from '../../errors.js';
-import { zeros } from '../../tensor/creation.js';
+import { full, zeros } from '../../tensor/creation.js';
+import { where } from '../../tensor/ops/elementwise.js';
+import { cat } from '../../tensor/ops/indexing.js';
 import { crossEntropy } from '../../tensor/ops/fused.js';
 import { shapeStr } from '../../tensor/shape.js';
-import { tensor, type Tensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../../nn/module.js';
 import { normal_ } from '../../nn/init.js';
 import { loadTransformerWeights, readTransformerConfig, saveTransformer } from './checkpoint.js';
@@ -117,15 +119,10 @@ export class TransformerMTModel extends Module {
 export function shiftTokensRight(labels: Tensor, padTokenId: number, decoderStartTokenId: number): Tensor {
   if (labels.ndim !== 2) throw new ShapeError(`labels must be (batch, length), got ${shapeStr(labels.shape)}`);
   const [B, T] = labels.shape as [number, number];
-  const src = labels.toArray();
-  const rows: number[][] = [];
-  for (let b = 0; b < B; b++) {
-    const row = [decoderStartTokenId];
-    for (let t = 0; t < T - 1; t++) {
-      const v = src[b * T + t]!;
-      row.push(v === -100 ? padTokenId : v);
-    }
-    rows.push(row);
-  }
-  return tensor(rows, { dtype: 'int64', device: labels.device });
+  // on the device (no host round trip): [start, labels[:, :-1]] with -100 turned into the pad id
+  const ids = labels.dtype === 'int64' ? labels : labels.to('int64');
+  const start = full([B, 1], decoderStartTokenId, { dtype: 'int64', device: labels.device });
+  if (T <= 1) return start.narrow(1, 0, T);
+  const body = ids.narrow(1, 0, T - 1);
+  return cat([start, where(body.eq(-100), padTokenId, body)], 1);
 }
