@@ -15,6 +15,18 @@ namespace {
 
 int64_t rowGrain(int64_t n) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(1, n)); }
 
+// The optional weight and bias (length n) of a layer norm, at arguments i and i + 1.
+struct Affine {
+  const float* w;
+  const float* b;
+};
+
+Affine affineArgs(napi::CallArgs& a, size_t i, int64_t n, const char* op) {
+  Buffer* wb = a.bufferOrNull(i);
+  Buffer* bb = a.bufferOrNull(i + 1);
+  return {wb ? f32In(op, wb, n) : nullptr, bb ? f32In(op, bb, n) : nullptr};
+}
+
 TESSERA_FN(softmax) {
   const int64_t rows = a.integer(1), n = a.integer(2);
   const bool log = a.boolean(3);
@@ -49,10 +61,7 @@ TESSERA_FN(addLayerNorm) {
   const float eps = static_cast<float>(a.number(6));
   const float* x = f32In("addLayerNorm", a.buffer(0), rows * n);
   const float* res = f32In("addLayerNorm", a.buffer(1), rows * n);
-  Buffer* wb = a.bufferOrNull(2);
-  Buffer* bb = a.bufferOrNull(3);
-  const float* w = wb ? f32In("addLayerNorm", wb, n) : nullptr;
-  const float* b = bb ? f32In("addLayerNorm", bb, n) : nullptr;
+  const auto [w, b] = affineArgs(a, 2, n, "addLayerNorm");
   Buffer* yb = allocBuffer(DType::F32, rows * n, false);
   float* y = yb->as<float>();
   const VecOps& v = vecOps();
@@ -73,10 +82,7 @@ TESSERA_FN(layerNorm) {
   const int64_t rows = a.integer(3), n = a.integer(4);
   const float eps = static_cast<float>(a.number(5));
   const float* x = f32In("layerNorm", a.buffer(0), rows * n);
-  Buffer* wb = a.bufferOrNull(1);
-  Buffer* bb = a.bufferOrNull(2);
-  const float* w = wb ? f32In("layerNorm", wb, n) : nullptr;
-  const float* b = bb ? f32In("layerNorm", bb, n) : nullptr;
+  const auto [w, b] = affineArgs(a, 1, n, "layerNorm");
   Buffer* yb = allocBuffer(DType::F32, rows * n, false);
   Buffer* mb = allocBuffer(DType::F32, rows, false);
   Buffer* rb = allocBuffer(DType::F32, rows, false);
