@@ -181,160 +181,256 @@ __device__ __forceinline__ void tcLoadRowsAsync(T* dst, const T* src, int r0, in
 constexpr int TC_BQ = 64, TC_BK = 64, TC_THREADS = 128;
 
 // ---------------------------------------------------------------------------------------------------------
-// forward: block = 64 query rows of one (b, h), 4 warps x 16 rows; loops over 64-key tiles
+// forward: block = 128 query rows of one (b, h) for head dims 32/64 (4 warps x 32 rows, two m-tiles per warp
+// sharing each K/V fragment), 64 rows for head dim 128 (4 warps x 16 rows); loops over 64-key tiles. Q, K and
+// V live in XOR-swizzled shared memory (16-byte chunk c of row r at c ^ f(r): ldmatrix and cp.async touch 8
+// distinct bank groups without padding); K/V tiles are double-buffered through cp.async; Q and both products'
+// B operands come through ldmatrix (K plain, V transposed). The online softmax runs in registers on exp2:
+// without an additive mask the scores are kept pre-multiplied by scale * log2(e), so one subtraction feeds
+// ex2; with one (its values may be as low as -FLT_MAX) the scores stay in natural units and the difference to
+// the row maximum is scaled. The probabilities are re-packed in registers as the A operand of the P V product.
+// Causal blocks are issued longest first; tiles that need no masking (inside the causal triangle, inside Tk,
+// no additive mask) skip the per-element mask entirely, and a warp skips tiles wholly above its diagonal.
 // ---------------------------------------------------------------------------------------------------------
-// DROP: a separate instantiation with dropout, so the inference kernel carries none of its registers
-template <typename T, int D, bool DROP>
-__global__ void __launch_bounds__(TC_THREADS) attnFwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
-                                                              T* __restrict__ out, float2* __restrict__ stats, TcParams p) {
-  constexpr int KP = D + 8;
-  // two K/V stages where they fit in static shared memory (head dims up to 64): the next tile's copy runs
-  // under this tile's products
-  constexpr int STAGES = D <= 64 ? 2 : 1;
-  __shared__ __align__(16) T KsAll[STAGES * TC_BK * KP];
-  __shared__ __align__(16) T VsAll[STAGES * TC_BK * KP];
-  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+template <int D>
+struct TcFwdShape {
+  static constexpr int MT = D <= 64 ? 2 : 1;  // 16-row m-tiles per warp
+  static constexpr int BQ = 4 * 16 * MT;      // query rows per block
+  static constexpr int BK = 64;               // keys per tile
+  static constexpr size_t smem = static_cast<size_t>(BQ + 4 * BK) * D * 2;  // Q + two stages of K and V (2-byte types)
+};
+
+/** Element offset of 16-byte chunk c of row r in a swizzled (rows, D) 2-byte tile. */
+template <int D>
+__device__ __forceinline__ int tcSwz(int r, int c) {
+  constexpr int CH = D / 8;
+  static_assert(CH == 4 || CH == 8 || CH == 16, "head dim 32, 64 or 128");
+  if constexpr (CH >= 8) return r * D + ((c ^ (r & 7)) << 3);
+  else return r * D + ((c ^ ((r >> 1) & 3)) << 3);
+}
+
+/** Rows [r0, r0 + R) of a strided (rows, D) matrix into a swizzled tile through cp.async; zeros past `rows`. */
+template <typename T, int D, int R>
+__device__ __forceinline__ void tcLoadSwz(T* dst, const T* src, int r0, int rows, int64_t ld) {
+  constexpr int CH = D / 8;
+  static_assert((R * CH) % TC_THREADS == 0, "whole passes");
+#pragma unroll
+  for (int i = 0; i < R * CH / TC_THREADS; i++) {
+    const int idx = threadIdx.x + i * TC_THREADS;
+    const int r = idx / CH, c = idx % CH;
+    const bool ok = r0 + r < rows;
+    cpAsync16(dst + tcSwz<D>(r, c), ok ? src + static_cast<int64_t>(r0 + r) * ld + c * 8 : src, ok);
+  }
+}
+
+/** 2^x on the special-function unit (ex2.approx: 2^-inf = 0). */
+__device__ __forceinline__ float tcExp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+constexpr float TC_LOG2E = 1.4426950408889634f, TC_LN2 = 0.6931471805599453f;
+
+/** True where (i, j) takes no part: past Tq or Tk, or above the causal diagonal. */
+__device__ __forceinline__ bool tcOut(const TcParams& p, int i, int j) {
+  return j >= p.Tk || i >= p.Tq || (p.causal && j > i + p.shift);
+}
+
+// DROP: a separate instantiation with dropout (inference carries none of its registers); MASK: an additive mask
+// is given (natural-unit scores)
+template <typename T, int D, bool DROP, bool MASK>
+__global__ void __launch_bounds__(TC_THREADS, 2) attnFwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                                 T* __restrict__ out, float2* __restrict__ stats, TcParams p) {
+  using S = TcFwdShape<D>;
+  constexpr int MT = S::MT, BQ = S::BQ, BK = S::BK, CH = D / 8;
+  extern __shared__ __align__(128) unsigned char tcFwdSmem[];
+  T* Qs = reinterpret_cast<T*>(tcFwdSmem);
+  T* Ks = Qs + BQ * D;       // two stages
+  T* Vs = Ks + 2 * BK * D;   // two stages
+  const int bh = blockIdx.x, b = bh / p.H, h = bh % p.H;
+  const int qBlock = p.causal ? static_cast<int>(gridDim.y) - 1 - static_cast<int>(blockIdx.y) : static_cast<int>(blockIdx.y);
+  const int q0 = qBlock * BQ;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
-  const int q0 = blockIdx.x * TC_BQ;
-  const int r0 = q0 + warp * 16 + g, r1 = r0 + 8;
+  const int mat = lane >> 3, mr = lane & 7;
+  const int wRow = warp * 16 * MT;  // this warp's first row in the block
+  const int wq0 = q0 + wRow, wLast = wq0 + 16 * MT - 1;
   const T* qb = tcHead(q, p.qs, b, h);
   const T* kb = tcHead(k, p.ks, b, h);
   const T* vb = tcHead(v, p.vs, b, h);
-  const int64_t qld = p.qs[2];
-  // Q as A fragments, straight from global memory
-  uint32_t qa[D / 16][4];
-#pragma unroll
-  for (int kk = 0; kk < D / 16; kk++) {
-    const int c = kk * 16 + 2 * tq;
-    qa[kk][0] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r0 * qld + c) : 0u;
-    qa[kk][1] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r1 * qld + c) : 0u;
-    qa[kk][2] = r0 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r0 * qld + c + 8) : 0u;
-    qa[kk][3] = r1 < p.Tq ? *reinterpret_cast<const uint32_t*>(qb + r1 * qld + c + 8) : 0u;
-  }
-  float o[D / 8][4];
-#pragma unroll
-  for (int n = 0; n < D / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
-  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
   int kEnd = p.Tk;
-  if (p.causal) kEnd = min(p.Tk, q0 + TC_BQ + p.shift);
-  if (STAGES == 2 && kEnd > 0) {
-    tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(KsAll, kb, 0, p.Tk, p.ks[2]);
-    tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(VsAll, vb, 0, p.Tk, p.vs[2]);
-    cpAsyncCommit();
+  if (p.causal) kEnd = min(p.Tk, q0 + BQ + p.shift);
+  tcLoadSwz<T, D, BQ>(Qs, qb, q0, p.Tq, p.qs[2]);
+  cpAsyncCommit();
+  if (kEnd > 0) {
+    tcLoadSwz<T, D, BK>(Ks, kb, 0, p.Tk, p.ks[2]);
+    tcLoadSwz<T, D, BK>(Vs, vb, 0, p.Tk, p.vs[2]);
   }
-  for (int k0 = 0, it = 0; k0 < kEnd; k0 += TC_BK, it++) {
-    const T* Ks = KsAll + (STAGES == 2 ? (it & 1) : 0) * TC_BK * KP;
-    const T* Vs = VsAll + (STAGES == 2 ? (it & 1) : 0) * TC_BK * KP;
+  cpAsyncCommit();
+  cpAsyncWait<1>();  // Q is in; the first K/V tile may still be on its way
+  __syncthreads();
+  uint32_t qa[MT][D / 16][4];
+#pragma unroll
+  for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) ldsm4(qa[mt][kk], Qs + tcSwz<D>(wRow + mt * 16 + (mat & 1) * 8 + mr, 2 * kk + (mat >> 1)));
+  float o[MT][D / 8][4];
+  float m[MT][2], l[MT][2];  // l: this lane's share of the row sums (reduced over the quad at the end)
+#pragma unroll
+  for (int mt = 0; mt < MT; mt++) {
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) o[mt][n][0] = o[mt][n][1] = o[mt][n][2] = o[mt][n][3] = 0.f;
+    m[mt][0] = m[mt][1] = -INFINITY;
+    l[mt][0] = l[mt][1] = 0.f;
+  }
+  // scores are multiplied by sc; exponents are (x - max) * ke
+  const float sc = MASK ? p.scale : p.scale * TC_LOG2E;
+  constexpr float ke = MASK ? TC_LOG2E : 1.f;
+  for (int k0 = 0, it = 0; k0 < kEnd; k0 += BK, it++) {
+    const T* Kc = Ks + (it & 1) * BK * D;
+    const T* Vc = Vs + (it & 1) * BK * D;
     __syncthreads();  // every warp is done with the stage the next copy overwrites
-    if constexpr (STAGES == 2) {
-      if (k0 + TC_BK < kEnd) {
-        T* nk = KsAll + ((it + 1) & 1) * TC_BK * KP;
-        T* nv = VsAll + ((it + 1) & 1) * TC_BK * KP;
-        tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(nk, kb, k0 + TC_BK, p.Tk, p.ks[2]);
-        tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(nv, vb, k0 + TC_BK, p.Tk, p.vs[2]);
-        cpAsyncCommit();
-        cpAsyncWait<1>();  // this tile's copy is done, the next one may still run
-      } else {
-        cpAsyncWait<0>();
-      }
+    if (k0 + BK < kEnd) {
+      tcLoadSwz<T, D, BK>(Ks + ((it + 1) & 1) * BK * D, kb, k0 + BK, p.Tk, p.ks[2]);
+      tcLoadSwz<T, D, BK>(Vs + ((it + 1) & 1) * BK * D, vb, k0 + BK, p.Tk, p.vs[2]);
+      cpAsyncCommit();
+      cpAsyncWait<1>();  // this tile is in, the next may still run
     } else {
-      tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(KsAll, kb, k0, p.Tk, p.ks[2]);
-      tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(VsAll, vb, k0, p.Tk, p.vs[2]);
+      cpAsyncWait<0>();
     }
     __syncthreads();
-    float s[8][4];
+    if (p.causal && k0 > wLast + p.shift) continue;  // every key of the tile is above this warp's diagonal
+    float s[MT][8][4];
 #pragma unroll
-    for (int nt = 0; nt < 8; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+    for (int mt = 0; mt < MT; mt++)
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.f;
+    // S = Q K^T: one ldmatrix.x4 gives the B fragments of two key n-tiles
 #pragma unroll
     for (int kk = 0; kk < D / 16; kk++) {
 #pragma unroll
+      for (int np = 0; np < 4; np++) {
+        uint32_t kf[4];
+        ldsm4(kf, Kc + tcSwz<D>((2 * np + (mat >> 1)) * 8 + mr, 2 * kk + (mat & 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) {
+          mma16816<T>(s[mt][2 * np], qa[mt][kk], kf[0], kf[1]);
+          mma16816<T>(s[mt][2 * np + 1], qa[mt][kk], kf[2], kf[3]);
+        }
+      }
+    }
+    const bool edge = MASK || k0 + BK > p.Tk || (p.causal && k0 + BK - 1 > wq0 + p.shift);
+    uint32_t pa[MT][4][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; mt++) {
+      const int r0 = wq0 + mt * 16 + g, r1 = r0 + 8;
+      if (edge) {
+#pragma unroll
+        for (int nt = 0; nt < 8; nt++) {
+          const int j = k0 + nt * 8 + 2 * tq;
+#pragma unroll
+          for (int e = 0; e < 4; e++) {
+            const int i = e < 2 ? r0 : r1, jj = j + (e & 1);
+            if constexpr (MASK) s[mt][nt][e] = s[mt][nt][e] * sc + tcScoreAdd(p, b, h, i, jj);
+            else s[mt][nt][e] = tcOut(p, i, jj) ? -INFINITY : s[mt][nt][e] * sc;
+          }
+        }
+      } else {
+#pragma unroll
+        for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+          for (int e = 0; e < 4; e++) s[mt][nt][e] *= sc;
+      }
+      float mx0 = m[mt][0], mx1 = m[mt][1];
+#pragma unroll
       for (int nt = 0; nt < 8; nt++) {
-        const T* kr = Ks + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
-        mma16816<T>(s[nt], qa[kk], *reinterpret_cast<const uint32_t*>(kr), *reinterpret_cast<const uint32_t*>(kr + 8));
+        mx0 = fmaxf(mx0, fmaxf(s[mt][nt][0], s[mt][nt][1]));
+        mx1 = fmaxf(mx1, fmaxf(s[mt][nt][2], s[mt][nt][3]));
+      }
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 1));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 1));
+      mx0 = fmaxf(mx0, __shfl_xor_sync(0xffffffffu, mx0, 2));
+      mx1 = fmaxf(mx1, __shfl_xor_sync(0xffffffffu, mx1, 2));
+      // a row with nothing visible yet keeps max -inf: subtract 0 instead (every exponent is then 2^-inf = 0)
+      const float ms0 = mx0 == -INFINITY ? 0.f : mx0, ms1 = mx1 == -INFINITY ? 0.f : mx1;
+      const float a0 = tcExp2((m[mt][0] - ms0) * ke), a1 = tcExp2((m[mt][1] - ms1) * ke);
+      m[mt][0] = mx0;
+      m[mt][1] = mx1;
+      float rs0 = 0.f, rs1 = 0.f;
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        float e0 = tcExp2((s[mt][nt][0] - ms0) * ke);
+        float e1 = tcExp2((s[mt][nt][1] - ms0) * ke);
+        float e2 = tcExp2((s[mt][nt][2] - ms1) * ke);
+        float e3 = tcExp2((s[mt][nt][3] - ms1) * ke);
+        rs0 += e0 + e1;
+        rs1 += e2 + e3;
+        if constexpr (DROP) {
+          float z[4];
+          tcDropFwd(p, bh, r0, r1, k0 + nt * 8 + 2 * tq, tq, z);
+          e0 *= z[0];
+          e1 *= z[1];
+          e2 *= z[2];
+          e3 *= z[3];
+        }
+        // score fragment of n-tile nt -> A fragment of key step nt / 2
+        pa[mt][nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(e0, e1);
+        pa[mt][nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(e2, e3);
+      }
+      l[mt][0] = l[mt][0] * a0 + rs0;
+      l[mt][1] = l[mt][1] * a1 + rs1;
+#pragma unroll
+      for (int n = 0; n < D / 8; n++) {
+        o[mt][n][0] *= a0;
+        o[mt][n][1] *= a0;
+        o[mt][n][2] *= a1;
+        o[mt][n][3] *= a1;
       }
     }
-    float mt0 = -INFINITY, mt1 = -INFINITY;
-#pragma unroll
-    for (int nt = 0; nt < 8; nt++) {
-      const int j = k0 + nt * 8 + 2 * tq;
-      s[nt][0] = s[nt][0] * p.scale + tcScoreAdd(p, b, h, r0, j);
-      s[nt][1] = s[nt][1] * p.scale + tcScoreAdd(p, b, h, r0, j + 1);
-      s[nt][2] = s[nt][2] * p.scale + tcScoreAdd(p, b, h, r1, j);
-      s[nt][3] = s[nt][3] * p.scale + tcScoreAdd(p, b, h, r1, j + 1);
-      mt0 = fmaxf(mt0, fmaxf(s[nt][0], s[nt][1]));
-      mt1 = fmaxf(mt1, fmaxf(s[nt][2], s[nt][3]));
-    }
-#pragma unroll
-    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
-      mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, o2));
-      mt1 = fmaxf(mt1, __shfl_xor_sync(0xffffffffu, mt1, o2));
-    }
-    const float n0 = fmaxf(m0, mt0), n1 = fmaxf(m1, mt1);
-    const float a0 = m0 == -INFINITY ? 0.f : __expf(m0 - n0), a1 = m1 == -INFINITY ? 0.f : __expf(m1 - n1);
-    float rs0 = 0.f, rs1 = 0.f;
-    uint32_t pa[4][4];
-#pragma unroll
-    for (int nt = 0; nt < 8; nt++) {
-      const int j = k0 + nt * 8 + 2 * tq;
-      float e0 = n0 == -INFINITY ? 0.f : __expf(s[nt][0] - n0);
-      float e1 = n0 == -INFINITY ? 0.f : __expf(s[nt][1] - n0);
-      float e2 = n1 == -INFINITY ? 0.f : __expf(s[nt][2] - n1);
-      float e3 = n1 == -INFINITY ? 0.f : __expf(s[nt][3] - n1);
-      rs0 += e0 + e1;
-      rs1 += e2 + e3;
-      if constexpr (DROP) {
-        float z[4];
-        tcDropFwd(p, bh, r0, r1, j, tq, z);
-        e0 *= z[0];
-        e1 *= z[1];
-        e2 *= z[2];
-        e3 *= z[3];
-      }
-      // score fragment of n-tile nt -> A fragment of key step nt / 2
-      pa[nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(e0, e1);
-      pa[nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(e2, e3);
-    }
-#pragma unroll
-    for (int o2 = 1; o2 <= 2; o2 <<= 1) {
-      rs0 += __shfl_xor_sync(0xffffffffu, rs0, o2);
-      rs1 += __shfl_xor_sync(0xffffffffu, rs1, o2);
-    }
-    l0 = l0 * a0 + rs0;
-    l1 = l1 * a1 + rs1;
-    m0 = n0;
-    m1 = n1;
-#pragma unroll
-    for (int n = 0; n < D / 8; n++) {
-      o[n][0] *= a0;
-      o[n][1] *= a0;
-      o[n][2] *= a1;
-      o[n][3] *= a1;
-    }
-    // o += P V: V^T fragments through ldmatrix.trans (two d-tiles per load)
-    const int mat = lane >> 3, mr = lane & 7;
+    // O += P V: one ldmatrix.x4.trans gives the B fragments of two head-dim n-tiles
 #pragma unroll
     for (int t = 0; t < 4; t++) {
 #pragma unroll
       for (int n = 0; n < D / 8; n += 2) {
-        uint32_t bv[4];
-        ldsm4t(bv, Vs + (t * 16 + (mat & 1) * 8 + mr) * KP + (n + (mat >> 1)) * 8);
-        mma16816<T>(o[n], pa[t], bv[0], bv[1]);
-        mma16816<T>(o[n + 1], pa[t], bv[2], bv[3]);
+        uint32_t vf[4];
+        ldsm4t(vf, Vc + tcSwz<D>(t * 16 + (mat & 1) * 8 + mr, n + (mat >> 1)));
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) {
+          mma16816<T>(o[mt][n], pa[mt][t], vf[0], vf[1]);
+          mma16816<T>(o[mt][n + 1], pa[mt][t], vf[2], vf[3]);
+        }
       }
     }
   }
-  const float i0 = l0 > 0.f ? 1.f / l0 : 0.f, i1 = l1 > 0.f ? 1.f / l1 : 0.f;
+  // epilogue: the rows go through this warp's own Q rows in shared memory (no other warp reads them) and
+  // leave as 16-byte stores
+  __syncwarp();
+#pragma unroll
+  for (int mt = 0; mt < MT; mt++) {
+#pragma unroll
+    for (int hf = 0; hf < 2; hf++) {
+      float ls = l[mt][hf];
+      ls += __shfl_xor_sync(0xffffffffu, ls, 1);
+      ls += __shfl_xor_sync(0xffffffffu, ls, 2);
+      const float inv = ls > 0.f ? 1.f / ls : 0.f;
+      const int lr = wRow + mt * 16 + g + hf * 8, row = q0 + lr;
+#pragma unroll
+      for (int n = 0; n < D / 8; n++)
+        *reinterpret_cast<uint32_t*>(Qs + tcSwz<D>(lr, n) + 2 * tq) = pack2<T>(o[mt][n][2 * hf] * inv, o[mt][n][2 * hf + 1] * inv);
+      if (tq == 0 && row < p.Tq) {
+        // (max, log-sum) in natural units
+        stats[static_cast<int64_t>(bh) * p.Tq + row] = ls > 0.f ? make_float2(MASK ? m[mt][hf] : m[mt][hf] * TC_LN2, logf(ls)) : make_float2(-INFINITY, 0.f);
+      }
+    }
+  }
+  __syncwarp();
   T* ob = tcHead(out, p.os, b, h);
   const int64_t old = p.os[2];
 #pragma unroll
-  for (int n = 0; n < D / 8; n++) {
-    const int c = n * 8 + 2 * tq;
-    if (r0 < p.Tq) *reinterpret_cast<uint32_t*>(ob + r0 * old + c) = pack2<T>(o[n][0] * i0, o[n][1] * i0);
-    if (r1 < p.Tq) *reinterpret_cast<uint32_t*>(ob + r1 * old + c) = pack2<T>(o[n][2] * i1, o[n][3] * i1);
-  }
-  if (tq == 0) {
-    if (r0 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r0] = l0 > 0.f ? make_float2(m0, logf(l0)) : make_float2(-INFINITY, 0.f);
-    if (r1 < p.Tq) stats[static_cast<int64_t>(bh) * p.Tq + r1] = l1 > 0.f ? make_float2(m1, logf(l1)) : make_float2(-INFINITY, 0.f);
+  for (int i = 0; i < 16 * MT * CH / 32; i++) {
+    const int idx = lane + i * 32, r = idx / CH, c = idx % CH;
+    const int row = wq0 + r;
+    if (row < p.Tq) *reinterpret_cast<uint4*>(ob + row * old + c * 8) = *reinterpret_cast<const uint4*>(Qs + tcSwz<D>(wRow + r, c));
   }
 }
 

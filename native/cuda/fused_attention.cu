@@ -461,6 +461,28 @@ bool viewsAligned(const AttnParams& p, const int64_t* offsets, int nOffsets, int
   return true;
 }
 
+template <typename T, int D, bool DROP, bool MASK>
+void launchTcFwdAs(Context& c, const T* q, const T* k, const T* v, T* out, float2* st, const TcParams& p) {
+  using S = TcFwdShape<D>;
+  static bool configured[64] = {};
+  if (!configured[c.device]) {
+    check(cudaFuncSetAttribute(attnFwdTcKernel<T, D, DROP, MASK>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(S::smem)),
+          "cudaFuncSetAttribute (attention_fwd_tc)");
+    configured[c.device] = true;
+  }
+  // (b, h) along x, query blocks along y: a causal launch issues every head's longest blocks first
+  const dim3 grid(static_cast<unsigned>(p.B * p.H), static_cast<unsigned>((p.Tq + S::BQ - 1) / S::BQ));
+  attnFwdTcKernel<T, D, DROP, MASK><<<grid, TC_THREADS, S::smem, c.stream>>>(q, k, v, out, st, p);
+}
+
+template <typename T, int D>
+void launchTcFwd(Context& c, const T* q, const T* k, const T* v, T* out, float2* st, const TcParams& p) {
+  const bool drop = p.dropP > 0.f, mask = p.mask != nullptr;
+  if (drop) (mask ? launchTcFwdAs<T, D, true, true> : launchTcFwdAs<T, D, true, false>)(c, q, k, v, out, st, p);
+  else (mask ? launchTcFwdAs<T, D, false, true> : launchTcFwdAs<T, D, false, false>)(c, q, k, v, out, st, p);
+  afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
+}
+
 template <typename T, int D>
 void launchTcBwd(Context& c, dim3 grid, const T* q, const T* k, const T* v, const T* dout, const float2* st, const float* dd, float* dqAcc, T* dk,
                  T* dv, const TcParams& p) {
@@ -548,11 +570,9 @@ TCUDA_FN(attention) {
       if constexpr (!std::is_same_v<T, float>) {
         if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128) && viewsAligned(p, offs, 3, 8)) {
           const TcParams tp = tcParams(p);
-          const bool drop = p.dropP > 0.f;
-          if (p.D == 32) (drop ? attnFwdTcKernel<T, 32, true> : attnFwdTcKernel<T, 32, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
-          else if (p.D == 64) (drop ? attnFwdTcKernel<T, 64, true> : attnFwdTcKernel<T, 64, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
-          else (drop ? attnFwdTcKernel<T, 128, true> : attnFwdTcKernel<T, 128, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<T>(), st, tp);
-          afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
+          if (p.D == 32) launchTcFwd<T, 32>(c, qp, kp, vp, out->as<T>(), st, tp);
+          else if (p.D == 64) launchTcFwd<T, 64>(c, qp, kp, vp, out->as<T>(), st, tp);
+          else launchTcFwd<T, 128>(c, qp, kp, vp, out->as<T>(), st, tp);
           return;
         }
       } else {

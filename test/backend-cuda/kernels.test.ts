@@ -422,6 +422,51 @@ test('bf16 attention on strided head views matches contiguous inputs (tensor-cor
   }
 });
 
+test('bf16 tensor-core attention forward matches float32 (head dims 32/64/128, masks, causal with Tq != Tk, masked rows give zeros)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const cases: { B: number; H: number; Tq: number; Tk: number; D: number; mask?: 'padding' | 'additive'; causal?: boolean }[] = [
+    { B: 2, H: 2, Tq: 200, Tk: 200, D: 64, causal: true },
+    { B: 1, H: 3, Tq: 130, Tk: 70, D: 64 },
+    { B: 2, H: 2, Tq: 70, Tk: 130, D: 32, mask: 'padding' },
+    { B: 1, H: 2, Tq: 150, Tk: 90, D: 32, causal: true },
+    { B: 1, H: 2, Tq: 40, Tk: 200, D: 128, causal: true, mask: 'additive' },
+    { B: 2, H: 1, Tq: 129, Tk: 129, D: 128, mask: 'additive' },
+    { B: 1, H: 2, Tq: 257, Tk: 257, D: 64, causal: true, mask: 'additive' },
+  ];
+  for (const c of cases) {
+    const { B, H, Tq, Tk, D } = c;
+    const name = `B=${B} H=${H} Tq=${Tq} Tk=${Tk} D=${D}${c.causal ? ' causal' : ''}${c.mask ? ` ${c.mask}` : ''}`;
+    const [qd, kd, vd] = [0, 1, 2].map((i) => data((i === 0 ? Tq : Tk) * B * H * D, 700 + i + D + Tq));
+    let maskFor: (() => Tensor) | null = null;
+    let deadRows: number[] = [];
+    if (c.mask === 'padding') {
+      const keep = new Int32Array(B * Tk).fill(1);
+      for (let b = 0; b < B; b++) for (let j = Tk - 1 - 17 * b; j < Tk; j++) keep[b * Tk + j] = 0;
+      maskFor = () => on(DUT, keep, [B, 1, 1, Tk]).gt(0);
+    } else if (c.mask === 'additive') {
+      // random values in [-3, 0], one row at -Infinity (zeros out) and one at -FLT_MAX (a uniform average, as torch)
+      const m = data(B * Tq * Tk, 720 + Tq, -3, 0);
+      for (let b = 0; b < B; b++) for (let j = 0; j < Tk; j++) {
+        m[(b * Tq + 1) * Tk + j] = -Infinity;
+        m[(b * Tq + 2) * Tk + j] = -3.4028234663852886e38;
+      }
+      deadRows = [1];
+      maskFor = () => on(DUT, m, [B, 1, Tq, Tk]);
+    }
+    if (c.causal && Tq > Tk) deadRows = [...deadRows, ...Array.from({ length: Tq - Tk }, (_, i) => i)];
+    const run = (dtype: 'float32' | 'bfloat16') => {
+      const [q, k, v] = [qd, kd, vd].map((d, i) => on(DUT, d!, [B, H, i === 0 ? Tq : Tk, D]).to('bfloat16').to(dtype));
+      return noGrad(() => scaledDotProductAttention(q!, k!, v!, { mask: maskFor ? maskFor() : null, causal: c.causal ?? false }).out.to('float32').toArray());
+    };
+    const half = run('bfloat16'), ref = run('float32');
+    const e = relError(half, ref);
+    assert.ok(e < 1.5e-2, `${name}: relative error ${e}`);
+    for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (const i of deadRows) {
+      const at = ((b * H + h) * Tq + i) * D;
+      for (let d = 0; d < D; d++) assert.equal(half[at + d], 0, `${name}: fully masked row ${i} must be zeros`);
+    }
+  }
+});
+
 test('float32 attention on TF32 tensor cores when TF32 is allowed', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
   const B = 2, H = 2, T = 197;
   for (const D of [64, 32]) {
