@@ -202,6 +202,54 @@ __global__ void colSumFinishKernel(const float* __restrict__ partial, T* __restr
   out[col] = fromF<T>(a0 + a1);
 }
 
+/**
+ * Whole-tensor float32 sum, first pass: each thread adds 16-byte vectors over a grid stride (two independent
+ * accumulators), the block's total goes to partial[blockIdx.x]; block 0 also adds the elements past the last
+ * whole vector. Fixed grid and order: deterministic.
+ */
+__global__ void sumVecKernel(const float* __restrict__ x, int64_t n, float* __restrict__ partial) {
+  const int64_t n4 = n / 4;
+  const float4* x4 = reinterpret_cast<const float4*>(x);
+  float a0 = 0.f, a1 = 0.f;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  for (; i + stride < n4; i += 2 * stride) {
+    const float4 u = x4[i], w = x4[i + stride];
+    a0 += (u.x + u.y) + (u.z + u.w);
+    a1 += (w.x + w.y) + (w.z + w.w);
+  }
+  if (i < n4) {
+    const float4 u = x4[i];
+    a0 += (u.x + u.y) + (u.z + u.w);
+  }
+  if (blockIdx.x == 0 && threadIdx.x < n - n4 * 4) a1 += x[n4 * 4 + threadIdx.x];
+  float a = a0 + a1;
+  for (int d = 16; d > 0; d >>= 1) a += __shfl_down_sync(0xffffffffu, a, d);
+  __shared__ float ws[32];
+  if ((threadIdx.x & 31) == 0) ws[threadIdx.x >> 5] = a;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    a = threadIdx.x < (blockDim.x >> 5) ? ws[threadIdx.x] : 0.f;
+    for (int d = 16; d > 0; d >>= 1) a += __shfl_down_sync(0xffffffffu, a, d);
+    if (threadIdx.x == 0) partial[blockIdx.x] = a;
+  }
+}
+
+/** Second pass: one block adds the partials in a fixed order. */
+__global__ void sumFinishKernel(const float* __restrict__ partial, int n, float* __restrict__ out) {
+  float a = 0.f;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) a += partial[i];
+  for (int d = 16; d > 0; d >>= 1) a += __shfl_down_sync(0xffffffffu, a, d);
+  __shared__ float ws[32];
+  if ((threadIdx.x & 31) == 0) ws[threadIdx.x >> 5] = a;
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    a = threadIdx.x < (blockDim.x >> 5) ? ws[threadIdx.x] : 0.f;
+    for (int d = 16; d > 0; d >>= 1) a += __shfl_down_sync(0xffffffffu, a, d);
+    if (threadIdx.x == 0) out[0] = a;
+  }
+}
+
 template <typename T, typename TO>
 void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* axesMask, int op, Buffer* out) {
   using V = V_t<T>;
@@ -227,6 +275,18 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
   const T* xp = x->as<T>() + l.offset;
   TO* op_ = out->as<TO>();
   const int64_t sm = c.smCount > 0 ? c.smCount : 80;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<TO, float>) {
+    // a whole contiguous float32 tensor: vectorised two-pass sum
+    if (op == kSum && outN == 1 && red.nd == 1 && red.strides[0][0] == 1 && R >= 8192 && reinterpret_cast<uintptr_t>(xp) % 16 == 0) {
+      const int blocks = static_cast<int>(std::min<int64_t>(sm * 4, (R / 4 + 255) / 256));
+      Scratch part(x->device, blocks * sizeof(float));
+      sumVecKernel<<<blocks, 256, 0, c.stream>>>(xp, R, part.as<float>());
+      afterLaunch("reduce_sum_vec");
+      sumFinishKernel<<<1, 256, 0, c.stream>>>(part.as<float>(), blocks, op_);
+      afterLaunch("reduce_sum_finish");
+      return;
+    }
+  }
   if constexpr (std::is_same_v<V_t<T>, float> && std::is_same_v<T, TO>) {
     if (op == kSum && kept.nd == 1 && kept.strides[0][0] == 1 && red.nd == 1 && red.strides[0][0] == outN && R >= 64) {
       const int64_t gx = (outN + 31) / 32;

@@ -467,6 +467,13 @@ test('bf16 tensor-core attention forward matches float32 (head dims 32/64/128, m
   }
 });
 
+test('whole-tensor float32 sums (vectorised two-pass path, tails, unaligned views)', opts, () => {
+  for (const n of [8192, 100003, 1 << 20]) {
+    same(`sum n=${n}`, (dev) => on(dev, data(n, 40 + (n % 7)), [n]).sum(), { atol: 1e-2, rtol: 1e-5 });
+    same(`sum n=${n} from offset 1`, (dev) => on(dev, data(n, 41), [n]).narrow(0, 1, n - 1).sum(), { atol: 1e-2, rtol: 1e-5 });
+  }
+});
+
 test('float32 attention on TF32 tensor cores when TF32 is allowed', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
   const B = 2, H = 2, T = 197;
   for (const D of [64, 32]) {
