@@ -5,31 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
+import { cli as run, expectError } from '../cli/cli-helpers.js';
 import { ElmoLanguageModel, ElmoVocabulary, saveElmo } from '../../src/models/elmo/index.js';
 import { SENTENCES, tinyConfig } from './util.js';
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    return { code: await runCli(argv), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
-
-async function expectError(argv: string[], pattern: RegExp): Promise<void> {
-  const r = await run(argv);
-  assert.equal(r.code, 1, `exit code for ${argv.join(' ')}: ${r.stderr}`);
-  assert.match(r.stderr, pattern);
-  assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
-}
 
 const TEXT = ' = Banks = \n\n the river bank was steep . she went to the bank . \n a bank loan . the river was wide . \n';
 

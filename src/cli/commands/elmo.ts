@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import '../../backend/all.js';
 import { resolveDevice } from '../options.js';
+import { cliOutput } from '../output.js';
 import { defaultProgress } from '../../train/progress.js';
 import { noGrad } from '../../autograd/engine.js';
 import { TesseraError } from '../../errors.js';
@@ -132,7 +133,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const model = new ElmoLanguageModel(config, { device });
   const words = sentences.reduce((s, x) => s + x.length, 0);
   const softmaxText = config.softmax === 'sampled' ? `sampled softmax (${config.n_negative_samples_batch} negatives per batch)` : 'full softmax';
-  process.stderr.write(
+  cliOutput.stderr(
     `elmo: ${preset}, ${model.numParameters()} parameters, vocabulary ${vocab.size} (min count ${minCount}), ` +
       `${sentences.length} sentences / ${words} words from ${data}, ${softmaxText}, device ${device}\n`,
   );
@@ -140,7 +141,7 @@ async function train(flags: TrainFlags): Promise<void> {
   // the first interrupt stops after the current step (then evaluates and saves); a second one quits at once
   let interrupted = false;
   const onSigint = () => {
-    process.stderr.write('elmo: stopping after this step (interrupt again to quit now)\n');
+    cliOutput.stderr('elmo: stopping after this step (interrupt again to quit now)\n');
     interrupted = true;
     process.removeListener('SIGINT', onSigint);
   };
@@ -150,24 +151,24 @@ async function train(flags: TrainFlags): Promise<void> {
     checkpointDir, checkpointEvery, resume: flags.resume ?? false, checkpointFiles: { 'vocab.txt': vocabText },
     metricsPath: path.join(out, 'metrics.jsonl'),
     shouldStop: () => interrupted,
-    progress: flags.progress && process.stderr.isTTY ? defaultProgress(process.stderr) : null,
-    onLog: (p) => process.stderr.write(
+    progress: flags.progress && cliOutput.isTTY() ? defaultProgress(process.stderr) : null,
+    onLog: (p) => cliOutput.stderr(
       `elmo: epoch ${p.epoch} step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(3)}  ${config.softmax === 'sampled' ? 'sampled ' : ''}ppl fwd ${p.forwardPerplexity.toFixed(1)} ` +
         `bwd ${p.backwardPerplexity.toFixed(1)}  lr ${p.lr.toExponential(2)}  ${p.tokensPerSecond.toFixed(0)} tokens/s  ${formatDuration(p.elapsedSeconds)}\n`,
     ),
     onEpochEnd: (epoch, v) => {
       const ppl = v ? `: valid perplexity fwd ${v.forward.toFixed(2)} bwd ${v.backward.toFixed(2)} over ${v.tokens} tokens` : '';
-      process.stderr.write(`elmo: epoch ${epoch} done${ppl}\n`);
+      cliOutput.stderr(`elmo: epoch ${epoch} done${ppl}\n`);
     },
     onCheckpoint: ({ step, path: ck, epochs: e }) => {
       saveElmo(out, model, vocab);
       const epochText = Number.isInteger(e) ? String(e) : e.toFixed(2);
-      process.stderr.write(`elmo: epoch ${epochText} saved to ${out} (step ${step}, training checkpoint ${ck})\n`);
+      cliOutput.stderr(`elmo: epoch ${epochText} saved to ${out} (step ${step}, training checkpoint ${ck})\n`);
     },
   });
   process.removeListener('SIGINT', onSigint);
   saveElmo(out, model, vocab);
-  process.stderr.write(
+  cliOutput.stderr(
     `elmo: trained ${result.steps} steps, ${result.tokens} tokens per direction in this run, in ${formatDuration(result.seconds)} ` +
       `(${(result.tokens / Math.max(result.seconds, 1e-9)).toFixed(0)} tokens/s)${result.stoppedByTime ? ', stopped by --max-minutes' : ''}; model in ${out}\n`,
   );
@@ -221,7 +222,7 @@ function embed(flags: EmbedFlags): void {
   } else {
     report.layers = out.layers.map((l) => rows(l));
   }
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+  cliOutput.stdout(`${JSON.stringify(report)}\n`);
 }
 
 interface PerplexityFlags {
@@ -250,7 +251,7 @@ async function measure(flags: PerplexityFlags): Promise<void> {
     const u = unigramPerplexity(unigramTrain, sentences, vocab);
     report.unigram = { estimatedOn: path.resolve(flags.unigramFrom!), forward: Number(u.forward.toFixed(3)), backward: Number(u.backward.toFixed(3)) };
   }
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  cliOutput.stdout(`${JSON.stringify(report, null, 2)}\n`);
 }
 
 interface ProbeFlags {
@@ -277,7 +278,7 @@ function probe(flags: ProbeFlags): void {
   const { model } = loadElmo(dir, { device });
   const report = runProbe(model, items, { center: !flags.raw, examples });
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    cliOutput.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -291,7 +292,7 @@ function probe(flags: ProbeFlags): void {
     lines.push('', `${ex.word} (${ex.sense}): ${ex.sentence}`);
     for (const n of ex.neighbours) lines.push(`  ${n.cosine.toFixed(3)} ${n.sense.padEnd(10)} ${n.sentence}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  cliOutput.stdout(`${lines.join('\n')}\n`);
 }
 
 /** Registers `elmo` and its subcommands. */

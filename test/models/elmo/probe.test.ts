@@ -11,7 +11,7 @@ import { FormatError } from '../../../src/errors.js';
 import { manualSeed } from '../../../src/tensor/creation.js';
 import { DEFAULT_PROBE_TSV, ElmoLanguageModel, ElmoVocabulary, parseProbeTsv, runProbe, saveElmo } from '../../../src/models/elmo/index.js';
 import { tinyConfig } from '../../elmo/util.js';
-import { expectError, run } from './cli-util.js';
+import { cli as run, expectError } from '../../cli/cli-helpers.js';
 
 // two contexts per sense, each written twice: a contextual layer's nearest neighbour is the identical copy
 const TSV = [

@@ -11,7 +11,7 @@ import { manualSeed } from '../../../src/tensor/creation.js';
 import { ElmoLanguageModel, ElmoVocabulary, trainElmo } from '../../../src/models/elmo/index.js';
 import { findLatestCheckpoint } from '../../../src/train/index.js';
 import { tinyConfig } from '../../elmo/util.js';
-import { expectError } from './cli-util.js';
+import { expectError } from '../../cli/cli-helpers.js';
 
 const CORPUS: string[][] = [
   'the river bank was steep and wet .', 'she went to the bank to pay .', 'a bank loan was paid .', 'the river was wide .',
