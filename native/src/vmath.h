@@ -23,19 +23,23 @@ inline float roundNearest(float x) { return (x + 12582912.0f) - 12582912.0f; }
 /** Round half to even for any float (values of 2^23 and above are already integers). */
 inline float roundEven(float x) { return absf(x) < 8388608.0f ? copysignf(roundNearest(absf(x)), x) : x; }
 
-inline float expf(float x) {
-  const float xc = x > 88.72283f ? 88.72283f : (x < -87.33654f ? -87.33654f : x);
-  const float n = roundNearest(xc * 1.44269504088896341f);
-  float r = xc - n * 0.693359375f;
+/** e^r on [-ln2/2, ln2/2] given x = n ln2 + r: Cephes' polynomial, the reduction split in two parts of ln2. */
+inline float expReduced(float x, float n) {
+  float r = x - n * 0.693359375f;
   r = r + n * 2.12194440e-4f;
-  // e^r on [-ln2/2, ln2/2]
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  return p * r * r + r + 1.0f;
+}
+
+inline float expf(float x) {
+  const float xc = x > 88.72283f ? 88.72283f : (x < -87.33654f ? -87.33654f : x);
+  const float n = roundNearest(xc * 1.44269504088896341f);
+  const float p = expReduced(xc, n);
   // 2^n as two factors so n = 128 (x near ln FLT_MAX) does not overflow the exponent field
   const int32_t ni = static_cast<int32_t>(n), n1 = ni >> 1, n2 = ni - n1;
   float y = p * asFloat((n1 + 127) << 23) * asFloat((n2 + 127) << 23);
@@ -156,16 +160,7 @@ inline float expNonPositive(float w) {
   const int32_t lo = asInt(-87.0f), bits = asInt(w);
   const float wc = asFloat(bits < lo ? bits : lo);
   const float n = roundNearest(wc * 1.44269504088896341f);
-  float r = wc - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * asFloat((static_cast<int32_t>(n) + 127) << 23);
+  return expReduced(wc, n) * asFloat((static_cast<int32_t>(n) + 127) << 23);
 }
 
 /**
