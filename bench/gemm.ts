@@ -13,33 +13,32 @@ import { getNumThreads, measureFmaPeak, nativeAvailable, nativeInfo, setNumThrea
 import { getBackend } from '../src/backend/registry.js';
 import { TesseraError } from '../src/errors.js';
 
-export interface GemmRow {
-  dtype: 'float32' | 'bfloat16';
-  n: number;
+/** The rates of one timed GEMM on `threads` threads. */
+interface Rates {
   threads: number;
-  /** 2 n^3 / wall time. */
+  /** 2 M N K / wall time. */
   gflops: number;
   /** Fraction of the FP32 FMA peak of `threads` cores. */
   ofPeak: number;
   msPerGemm: number;
-  /** 2 n^3 / (CPU time / threads): the rate on `threads` cores of its own, unaffected by other processes. */
+  /** 2 M N K / (CPU time / threads): the rate on `threads` cores of its own, unaffected by other processes. */
   gflopsCpu: number;
   ofPeakCpu: number;
 }
 
+/** One square GEMM of size n. */
+export interface GemmRow extends Rates {
+  dtype: 'float32' | 'bfloat16';
+  n: number;
+}
+
 /** One model-shaped GEMM: C(M, N) = act(A(M, K) @ W^T + bias) with W stored (N, K). */
-export interface ShapeRow {
+export interface ShapeRow extends Rates {
   m: number;
   k: number;
   n: number;
   /** 'none' without a bias; otherwise the activation applied after the bias. */
   epilogue: Activation;
-  threads: number;
-  gflops: number;
-  ofPeak: number;
-  msPerGemm: number;
-  gflopsCpu: number;
-  ofPeakCpu: number;
 }
 
 export interface GemmBenchResult {
