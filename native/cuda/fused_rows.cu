@@ -1,12 +1,14 @@
-// Row-wise fused ops over contiguous float32 (rows, n): softmax / log-softmax and backward (a warp per
-// row), layer norm and backward (a warp per row for dx; dweight/dbias as column partials summed in a
-// fixed order), layer norm of a residual sum for inference, and cross-entropy over large vocabularies (a
-// block per row, one online max/sum pass; only the per-row loss and logsumexp are kept, never the probabilities).
+// Row-wise fused ops over contiguous float32 (rows, n): softmax / log-softmax and backward, layer norm and
+// backward (rows up to 8192 through the register-resident kernels of rows_reg.cuh; longer rows a warp per row
+// over memory, dweight/dbias as column partials summed in a fixed order), layer norm of a residual sum for
+// inference, and cross-entropy over large vocabularies (a block per row, one online max/sum pass; only the
+// per-row loss and logsumexp are kept, never the probabilities).
 #include <cfloat>
 
 #include "elementwise.cuh"
 #include "napi_glue.h"
 #include "ops.h"
+#include "rows_reg.cuh"
 
 namespace tcuda {
 
@@ -171,14 +173,6 @@ __global__ void layerNormParamsKernel(const float* __restrict__ dy, const float*
   pb[blockIdx.y * n + j] = ab;
 }
 
-__global__ void sumPartialsKernel(const float* __restrict__ p, float* __restrict__ out, int64_t n, int splits) {
-  const int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (j >= n) return;
-  float s = 0.f;
-  for (int k = 0; k < splits; k++) s += p[k * n + j];
-  out[j] = s;
-}
-
 template <typename TX, typename TI>
 __global__ void crossEntropyKernel(const TX* __restrict__ x, const TI* __restrict__ targets, float* __restrict__ losses, float* __restrict__ lse,
                                    int64_t rows, int64_t n, int64_t ignoreIndex, float smoothing, DeviceError* err) {
@@ -265,6 +259,51 @@ const float* f32(const Buffer* b, const char* what, int64_t need) {
 
 unsigned rowBlocks(int64_t rows) { return static_cast<unsigned>((rows + kRowWarps - 1) / kRowWarps); }
 
+/** Blocks of the register-resident row kernels: 256 / NT rows per block. */
+unsigned regBlocks(int64_t rows, int nt) {
+  const int64_t per = rowreg::kBlock / nt;
+  return static_cast<unsigned>((rows + per - 1) / per);
+}
+
+/**
+ * Layer-norm backward in registers (rows up to 8192): dx, and per-block dweight / dbias partial rows summed
+ * by column in a fixed order. The grid is what the device keeps resident (rows walked grid-stride). False
+ * when the row is too long for it.
+ */
+bool regBackward(Context& c, const float* gp, const float* xp, const float* wp, const float* mp, const float* rp, float* dxp, float* dwp, float* dbp,
+                 int64_t rows, int64_t n) {
+  if (n > 8192) return false;
+  const int64_t sm = c.smCount > 0 ? c.smCount : 80;
+  int blocks = 0;
+  size_t smem = 0;
+  const bool vec = rowreg::vectorisable(n, {gp, xp, wp, dxp});
+  rowreg::dispatch(n, vec, [&](auto nt, auto v, auto vc) {
+    constexpr int NT = decltype(nt)::value;
+    smem = NT == 32 ? 2 * n * sizeof(float) : 0;
+    int perSm = 0;
+    check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&perSm, rowreg::layerNormBackwardKernel<NT, decltype(v)::value, decltype(vc)::value>, rowreg::kBlock,
+                                                        smem),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    const int64_t per = rowreg::kBlock / NT;
+    blocks = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(sm * std::max(perSm, 1), (rows + per - 1) / per)));
+  });
+  Scratch pw(c.device, static_cast<size_t>(blocks) * n * sizeof(float)), pb(c.device, static_cast<size_t>(blocks) * n * sizeof(float));
+  rowreg::dispatch(n, vec, [&](auto nt, auto v, auto vc) {
+    rowreg::layerNormBackwardKernel<decltype(nt)::value, decltype(v)::value, decltype(vc)::value>
+        <<<static_cast<unsigned>(blocks), rowreg::kBlock, smem, c.stream>>>(gp, xp, wp, mp, rp, dxp, pw.as<float>(), pb.as<float>(), rows,
+                                                                            static_cast<int>(n));
+  });
+  afterLaunch("layer_norm_backward_f32");
+  const unsigned cb = static_cast<unsigned>((n + 31) / 32);
+  if (dwp) {
+    rowreg::sumPartialRowsKernel<<<cb, rowreg::kBlock, 0, c.stream>>>(pw.as<float>(), dwp, n, blocks);
+    afterLaunch("layer_norm_dweight");
+  }
+  rowreg::sumPartialRowsKernel<<<cb, rowreg::kBlock, 0, c.stream>>>(pb.as<float>(), dbp, n, blocks);
+  afterLaunch("layer_norm_dbias");
+  return true;
+}
+
 template <typename F>
 void dispatchTargets(DType d, F&& f) {
   if (d == DType::I32) f(int32_t{});
@@ -288,7 +327,12 @@ TCUDA_FN(softmax) {
   Context& c = useDevice(x->device);
   Owned y(allocBuffer(x->device, DType::F32, rows * n, false));
   if (rows * n > 0) {
-    softmaxKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(xp, y->as<float>(), rows, n, log ? 1 : 0);
+    float* yp = y->as<float>();
+    const bool reg = rowreg::dispatch(n, rowreg::vectorisable(n, {xp, yp}), [&](auto nt, auto v, auto vec) {
+      rowreg::softmaxKernel<decltype(nt)::value, decltype(v)::value, decltype(vec)::value>
+          <<<regBlocks(rows, decltype(nt)::value), rowreg::kBlock, 0, c.stream>>>(xp, yp, rows, static_cast<int>(n), log ? 1 : 0);
+    });
+    if (!reg) softmaxKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(xp, yp, rows, n, log ? 1 : 0);
     afterLaunch(log ? "log_softmax_f32" : "softmax_f32");
   }
   return napi::wrapOwned(a.env, y);
@@ -305,7 +349,12 @@ TCUDA_FN(softmaxBackward) {
   Context& c = useDevice(y->device);
   Owned dx(allocBuffer(y->device, DType::F32, rows * n, false));
   if (rows * n > 0) {
-    softmaxBackwardKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(yp, gp, dx->as<float>(), rows, n, log ? 1 : 0);
+    float* dp = dx->as<float>();
+    const bool reg = rowreg::dispatch(n, rowreg::vectorisable(n, {yp, gp, dp}), [&](auto nt, auto v, auto vec) {
+      rowreg::softmaxBackwardKernel<decltype(nt)::value, decltype(v)::value, decltype(vec)::value>
+          <<<regBlocks(rows, decltype(nt)::value), rowreg::kBlock, 0, c.stream>>>(yp, gp, dp, rows, static_cast<int>(n), log ? 1 : 0);
+    });
+    if (!reg) softmaxBackwardKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(yp, gp, dp, rows, n, log ? 1 : 0);
     afterLaunch("softmax_backward_f32");
   }
   return napi::wrapOwned(a.env, dx);
@@ -326,7 +375,12 @@ TCUDA_FN(layerNorm) {
   Owned mean(allocBuffer(x->device, DType::F32, rows, false));
   Owned rstd(allocBuffer(x->device, DType::F32, rows, false));
   if (rows > 0 && n > 0) {
-    layerNormKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(xp, wp, bp, y->as<float>(), mean->as<float>(), rstd->as<float>(), rows, n, eps);
+    float *yp = y->as<float>(), *mp = mean->as<float>(), *rp = rstd->as<float>();
+    const bool reg = rowreg::dispatch(n, rowreg::vectorisable(n, {xp, wp, bp, yp}), [&](auto nt, auto v, auto vec) {
+      rowreg::layerNormKernel<decltype(nt)::value, decltype(v)::value, decltype(vec)::value>
+          <<<regBlocks(rows, decltype(nt)::value), rowreg::kBlock, 0, c.stream>>>(xp, wp, bp, yp, mp, rp, rows, static_cast<int>(n), eps);
+    });
+    if (!reg) layerNormKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(xp, wp, bp, yp, mp, rp, rows, n, eps);
     afterLaunch("layer_norm_f32");
   }
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, y), napi::wrapOwned(a.env, mean), napi::wrapOwned(a.env, rstd)});
@@ -381,7 +435,9 @@ TCUDA_FN(layerNormBackward) {
   Owned dx(allocBuffer(x->device, DType::F32, rows * n, false));
   Owned dw(w ? allocBuffer(x->device, DType::F32, n, false) : nullptr);
   Owned db(allocBuffer(x->device, DType::F32, n, false));
-  if (rows > 0 && n > 0) {
+  if (rows > 0 && n > 0 && regBackward(c, gp, xp, wp, mp, rp, dx->as<float>(), w ? dw->as<float>() : nullptr, db->as<float>(), rows, n)) {
+    // done in registers
+  } else if (rows > 0 && n > 0) {
     layerNormBackwardKernel<<<rowBlocks(rows), kRowWarps * 32, 0, c.stream>>>(gp, xp, wp, mp, rp, dx->as<float>(), rows, n);
     afterLaunch("layer_norm_backward_f32");
     const int64_t sm = c.smCount > 0 ? c.smCount : 80;
@@ -393,10 +449,10 @@ TCUDA_FN(layerNormBackward) {
         gp, xp, mp, rp, pw.as<float>(), pb.as<float>(), rows, n, chunk);
     afterLaunch("layer_norm_params_f32");
     if (w) {
-      sumPartialsKernel<<<blocksFor(n, 256), 256, 0, c.stream>>>(pw.as<float>(), dw->as<float>(), n, static_cast<int>(splits));
+      rowreg::sumPartialRowsKernel<<<static_cast<unsigned>((n + 31) / 32), rowreg::kBlock, 0, c.stream>>>(pw.as<float>(), dw->as<float>(), n, static_cast<int>(splits));
       afterLaunch("sum_partials");
     }
-    sumPartialsKernel<<<blocksFor(n, 256), 256, 0, c.stream>>>(pb.as<float>(), db->as<float>(), n, static_cast<int>(splits));
+    rowreg::sumPartialRowsKernel<<<static_cast<unsigned>((n + 31) / 32), rowreg::kBlock, 0, c.stream>>>(pb.as<float>(), db->as<float>(), n, static_cast<int>(splits));
     afterLaunch("sum_partials");
   } else if (n > 0) {
     check(cudaMemsetAsync(db->data, 0, n * sizeof(float), c.stream), "cudaMemsetAsync");
