@@ -1,6 +1,6 @@
-// defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype>, attention_fwd_tf32 — the tensor-core flash
-// attention for bf16 and f16 inputs with head dims 32/64/128 (backward 32/64) and the float32 forward on TF32
-// tensor cores (head dims 32/64), after FlashAttention-2 (Dao, 2023): mma.sync m16n8k16 with float32
+// defines: attention_fwd_tc_<dtype>, attention_bwd_tc_<dtype>, attention_fwd_tf32, attention_bwd_tf32 — the
+// tensor-core flash attention for bf16 and f16 inputs with head dims 32/64/128 (backward 32/64) and float32
+// forward and backward on TF32 tensor cores (head dims 32/64), after FlashAttention-2 (Dao, 2023): mma.sync m16n8k16 with float32
 // accumulators; a warp owns 16 query rows (forward) or 16 key rows (backward), the score fragments are
 // re-packed in registers as the next product's A operand, transposed operands come from shared memory through
 // ldmatrix.trans. The forward's K/V tiles are double-buffered through cp.async (head dims up to 64); lanes
@@ -739,6 +739,147 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
 template <int D>
 constexpr size_t tcBwdSmem() {
   return (2 * TC_BK * (D + 8) + 2 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + TC_BQ * sizeof(float2) + TC_BQ * sizeof(float);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// float32 backward on TF32 tensor cores (when TF32 is allowed): the bf16 backward's tiling (64 key rows per
+// block, 4 warps x 16 keys, 64-query tiles) with mma.sync m16n8k8. Tiles are held in shared memory as TF32
+// bits at pitch D + 4 (row-major fragment reads, lanes (g, tq) at 4g + tq, are conflict-free) and the
+// transposed-operand reads take the P V forward's trick: in a k = 8 step, A column c is item 2c (c < 4) or
+// 2(c - 4) + 1, so a score fragment is the A operand as it stands and the B rows are read at 8 tq + g (also
+// conflict-free). dS^T goes through shared memory (pitch 64 + 4) as the A operand of dQ = dS K; dQ is summed
+// through float32 atomics.
+// ---------------------------------------------------------------------------------------------------------
+template <int D>
+__global__ void __launch_bounds__(TC_THREADS) attnBwdTf32Kernel(const float* __restrict__ q, const float* __restrict__ k, const float* __restrict__ v,
+                                                                const float* __restrict__ dout, const float2* __restrict__ stats,
+                                                                const float* __restrict__ dd, float* __restrict__ dqAcc, float* __restrict__ dk,
+                                                                float* __restrict__ dv, TcParams p) {
+  constexpr int KP = D + 4;       // pitch of [row][d] tiles
+  constexpr int SP = TC_BQ + 4;   // pitch of the dS^T tile [key][query]
+  extern __shared__ __align__(16) unsigned char tcSmem[];
+  uint32_t* Ks = reinterpret_cast<uint32_t*>(tcSmem);
+  uint32_t* Vs = Ks + TC_BK * KP;
+  uint32_t* Qs = Vs + TC_BK * KP;
+  uint32_t* dOs = Qs + TC_BQ * KP;
+  uint32_t* dSt = dOs + TC_BQ * KP;
+  float2* stS = reinterpret_cast<float2*>(dSt + TC_BK * SP);
+  float* ddS = reinterpret_cast<float*>(stS + TC_BQ);
+  const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
+  const int k0 = blockIdx.x * TC_BK;
+  const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
+  const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D, kOff = static_cast<int64_t>(bh) * p.Tk * D;
+  tf32LoadRows<D, TC_BK, KP, TC_THREADS>(Ks, tcHead(k, p.ks, b, h), k0, p.Tk, p.ks[2]);
+  tf32LoadRows<D, TC_BK, KP, TC_THREADS>(Vs, tcHead(v, p.vs, b, h), k0, p.Tk, p.vs[2]);
+  const float* qb = tcHead(q, p.qs, b, h);
+  float dK[D / 8][4], dV[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; n++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) dK[n][e] = dV[n][e] = 0.f;
+  int qStart = 0;
+  if (p.causal) qStart = max(0, k0 - p.shift) / TC_BQ * TC_BQ;
+  const uint32_t* kw = Ks + (warp * 16 + g) * KP + tq;  // A fragments of this warp's K / V rows
+  const uint32_t* vw = Vs + (warp * 16 + g) * KP + tq;
+  for (int q0 = qStart; q0 < p.Tq; q0 += TC_BQ) {
+    __syncthreads();
+    tf32LoadRows<D, TC_BQ, KP, TC_THREADS>(Qs, qb, q0, p.Tq, p.qs[2]);
+    tf32LoadRows<D, TC_BQ, KP, TC_THREADS>(dOs, dout + qOff, q0, p.Tq, D);
+    for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
+      const int i = q0 + r;
+      stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
+      ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
+    }
+    __syncthreads();
+    // S^T = K Q^T and dP^T = V dO^T: (16 keys of this warp) x (64 queries)
+    float sT[8][4], dpT[8][4];
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) sT[nt][e] = dpT[nt][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 8; kk++) {
+      const uint32_t ka[4] = {kw[kk * 8], kw[8 * KP + kk * 8], kw[kk * 8 + 4], kw[8 * KP + kk * 8 + 4]};
+      const uint32_t va[4] = {vw[kk * 8], vw[8 * KP + kk * 8], vw[kk * 8 + 4], vw[8 * KP + kk * 8 + 4]};
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        const uint32_t* qr = Qs + (nt * 8 + g) * KP + kk * 8 + tq;
+        const uint32_t* gr = dOs + (nt * 8 + g) * KP + kk * 8 + tq;
+        mma1688tf32(sT[nt], ka, qr[0], qr[4]);
+        mma1688tf32(dpT[nt], va, gr[0], gr[4]);
+      }
+    }
+    // P^T (dropout applied) and dS^T, each as the A operand of one k = 8 step over queries (columns tq, tq + 4
+    // of step nt are queries 2tq, 2tq + 1); then dV += P^T dO and dK += dS^T Q for that step, B rows (queries)
+    // 2tq and 2tq + 1, column (d) g
+#pragma unroll
+    for (int nt = 0; nt < 8; nt++) {
+      float pv[4], sv[4], zk[4] = {1.f, 1.f, 1.f, 1.f};
+      if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int lq = nt * 8 + 2 * tq + (e & 1);
+        const int i = q0 + lq, j = e < 2 ? kr0 : kr1;
+        const float2 st = stS[lq];
+        const float sc = sT[nt][e] * p.scale + tcScoreAdd(p, b, h, i, j);
+        const float pr = (st.x == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - st.x - st.y);
+        const float z = zk[e];
+        pv[e] = pr * z;
+        sv[e] = pr * (dpT[nt][e] * z - ddS[lq]) * p.scale;
+      }
+      const uint32_t pa[4] = {toTf32(pv[0]), toTf32(pv[2]), toTf32(pv[1]), toTf32(pv[3])};
+      const uint32_t sa[4] = {toTf32(sv[0]), toTf32(sv[2]), toTf32(sv[1]), toTf32(sv[3])};
+      // dS^T to shared memory [key][query] for the dQ product
+      *reinterpret_cast<uint2*>(dSt + (warp * 16 + g) * SP + nt * 8 + 2 * tq) = make_uint2(sa[0], sa[2]);
+      *reinterpret_cast<uint2*>(dSt + (warp * 16 + g + 8) * SP + nt * 8 + 2 * tq) = make_uint2(sa[1], sa[3]);
+      const uint32_t* g0 = dOs + (nt * 8 + 2 * tq) * KP + g;
+      const uint32_t* q0r = Qs + (nt * 8 + 2 * tq) * KP + g;
+#pragma unroll
+      for (int n = 0; n < D / 8; n++) {
+        mma1688tf32(dV[n], pa, g0[n * 8], g0[KP + n * 8]);
+        mma1688tf32(dK[n], sa, q0r[n * 8], q0r[KP + n * 8]);
+      }
+    }
+    __syncthreads();
+    // dQ (this warp's 16 queries) = dS (16 x 64 keys) K (64 keys x D); in step t, A column c is key 2c or
+    // 2(c - 4) + 1 (read from dS^T), and the K rows of the B operand are taken in that order
+    float dq[D / 8][4];
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
+#pragma unroll
+    for (int t = 0; t < 8; t++) {
+      const uint32_t* s0 = dSt + (t * 8 + 2 * tq) * SP + warp * 16 + g;
+      const uint32_t a[4] = {s0[0], s0[8], s0[SP], s0[SP + 8]};
+      const uint32_t* kb0 = Ks + (t * 8 + 2 * tq) * KP + g;
+#pragma unroll
+      for (int n = 0; n < D / 8; n++) mma1688tf32(dq[n], a, kb0[n * 8], kb0[KP + n * 8]);
+    }
+    const int qr0 = q0 + warp * 16 + g, qr1 = qr0 + 8;
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) {
+      const int c = n * 8 + 2 * tq;
+      if (qr0 < p.Tq) atomicAdd(reinterpret_cast<float2*>(dqAcc + qOff + static_cast<int64_t>(qr0) * D + c), make_float2(dq[n][0], dq[n][1]));
+      if (qr1 < p.Tq) atomicAdd(reinterpret_cast<float2*>(dqAcc + qOff + static_cast<int64_t>(qr1) * D + c), make_float2(dq[n][2], dq[n][3]));
+    }
+  }
+#pragma unroll
+  for (int n = 0; n < D / 8; n++) {
+    const int c = n * 8 + 2 * tq;
+    if (kr0 < p.Tk) {
+      *reinterpret_cast<float2*>(dk + kOff + static_cast<int64_t>(kr0) * D + c) = make_float2(dK[n][0], dK[n][1]);
+      *reinterpret_cast<float2*>(dv + kOff + static_cast<int64_t>(kr0) * D + c) = make_float2(dV[n][0], dV[n][1]);
+    }
+    if (kr1 < p.Tk) {
+      *reinterpret_cast<float2*>(dk + kOff + static_cast<int64_t>(kr1) * D + c) = make_float2(dK[n][2], dK[n][3]);
+      *reinterpret_cast<float2*>(dv + kOff + static_cast<int64_t>(kr1) * D + c) = make_float2(dV[n][2], dV[n][3]);
+    }
+  }
+}
+
+template <int D>
+constexpr size_t tf32BwdSmem() {
+  return (2 * TC_BK * (D + 4) + 2 * TC_BQ * (D + 4) + TC_BK * (TC_BQ + 4)) * 4 + TC_BQ * sizeof(float2) + TC_BQ * sizeof(float);
 }
 
 }  // namespace tcuda

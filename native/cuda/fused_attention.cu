@@ -497,6 +497,20 @@ void launchTcBwd(Context& c, dim3 grid, const T* q, const T* k, const T* v, cons
   afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_tc_bf16" : "attention_bwd_tc_f16");
 }
 
+template <int D>
+void launchTf32Bwd(Context& c, dim3 grid, const float* q, const float* k, const float* v, const float* dout, const float2* st, const float* dd,
+                   float* dqAcc, float* dk, float* dv, const TcParams& p) {
+  constexpr size_t smem = tf32BwdSmem<D>();
+  static bool configured[64] = {};
+  if (!configured[c.device]) {
+    check(cudaFuncSetAttribute(attnBwdTf32Kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+          "cudaFuncSetAttribute (attention_bwd_tf32)");
+    configured[c.device] = true;
+  }
+  attnBwdTf32Kernel<D><<<grid, TC_THREADS, smem, c.stream>>>(q, k, v, dout, st, dd, dqAcc, dk, dv, p);
+  afterLaunch("attention_bwd_tf32");
+}
+
 /** Reads the arguments shared by forward and backward: shape, mask, causal, scale, dropout. */
 AttnParams params(tcuda::napi::CallArgs& a, size_t shapeAt, size_t maskAt, const Buffer* q) {
   AttnParams p{};
@@ -597,8 +611,9 @@ TCUDA_FN(attention) {
 }
 
 // attentionBackward(q, k, v, out, lse, dout, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
-//                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd) -> [dq, dk, dv]
+//                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd, tf32) -> [dq, dk, dv]
 // q, k, v and out as the forward read and wrote them; dout, dq, dk and dv are (B, H, T, D) contiguous.
+// tf32: float32 inputs may run on TF32 tensor cores.
 TCUDA_FN(attentionBackward) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
@@ -617,6 +632,7 @@ TCUDA_FN(attentionBackward) {
   offs[1] = viewStrides(a, 21, k, "k", p, p.Tk, p.ks);
   offs[2] = viewStrides(a, 22, v, "v", p, p.Tk, p.vs);
   outStrides(p, a.count() > 23 && !a.isNullish(23) && a.boolean(23));
+  const bool tf32 = a.count() > 24 && !a.isNullish(24) && a.boolean(24);
   Context& c = useDevice(q->device);
   const int64_t rows = static_cast<int64_t>(p.B) * p.H * p.Tq;
   const int64_t qn = rows * p.D, kn = static_cast<int64_t>(p.B) * p.H * p.Tk * p.D;
@@ -641,6 +657,14 @@ TCUDA_FN(attentionBackward) {
           const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
           if (p.D == 32) launchTcBwd<T, 32>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
           else launchTcBwd<T, 64>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          done = true;
+        }
+      } else {
+        if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
+          const TcParams tp = tcParams(p);
+          const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
+          if (p.D == 32) launchTf32Bwd<32>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
+          else launchTf32Bwd<64>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
           done = true;
         }
       }

@@ -27,7 +27,7 @@ void check(napi_status s, const char* what) {
 
 CallArgs::CallArgs(napi_env e, napi_callback_info info) : env(e) {
   check(napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr), "napi_get_cb_info");
-  if (argc_ > 24) argc_ = 24;
+  if (argc_ > kMaxArgs) argc_ = kMaxArgs;
 }
 
 bool CallArgs::isNullish(size_t i) const {

@@ -37,8 +37,9 @@ class CallArgs {
   void* typedArrayData(size_t i, size_t* byteLength) const;
 
  private:
-  size_t argc_ = 24;
-  napi_value argv_[24];
+  static constexpr size_t kMaxArgs = 32;
+  size_t argc_ = kMaxArgs;
+  napi_value argv_[kMaxArgs];
 };
 
 napi_value wrap(napi_env env, Buffer* b);

@@ -523,6 +523,38 @@ test('bf16 hot maps (one kernel per op) follow the reference', opts, () => {
   for (const [name, f] of ops) same(`bf16 ${name}`, (dev) => f(on(dev, x, [16, 16]).to('bfloat16')), { atol: 1e-2, rtol: 1e-2 });
 });
 
+test('row kernels at every width class: softmax, log-softmax and layer norm forward and backward', opts, () => {
+  // a warp per row up to 1024 (16-byte loads when n % 4 == 0, scalar otherwise), a block per row up to 8192,
+  // the memory-walking kernels above; rows not a multiple of the 8 rows per block
+  for (const [rows, n] of [[9, 1], [9, 5], [11, 33], [9, 128], [9, 130], [7, 768], [9, 1000], [5, 1024], [5, 1028], [3, 2047], [3, 4096], [2, 8192], [2, 8195]]) {
+    const x = data(rows * n, 500 + n, -4, 4), g = data(rows * n, 600 + n);
+    for (const fn of [softmax, logSoftmax]) {
+      same(`${fn.name} ${rows}x${n}`, (dev) => {
+        const t = on(dev, x, [rows, n]).requiresGrad_();
+        const y = fn(t, -1);
+        y.mul(on(dev, g, [rows, n])).sum().backward();
+        return [y, t.grad!];
+      }, { atol: 1e-5, rtol: 1e-4 });
+    }
+    for (const affine of [true, false]) {
+      same(`layerNorm ${rows}x${n}${affine ? '' : ' without affine'}`, (dev) => {
+        const t = on(dev, x, [rows, n]).requiresGrad_();
+        const w = on(dev, data(n, 700 + n, 0.5, 1.5), [n]).requiresGrad_(), b = on(dev, data(n, 800 + n), [n]).requiresGrad_();
+        const y = affine ? layerNorm(t, [n], w, b, 1e-5) : layerNorm(t, [n], undefined, undefined, 1e-5);
+        y.mul(on(dev, g, [rows, n])).sum().backward();
+        return affine ? [y, t.grad!, w.grad!, b.grad!] : [y, t.grad!];
+      }, { atol: 1e-4, rtol: 1e-4 });
+    }
+  }
+  // more rows than resident warps: the backward walks rows grid-stride and sums per-block column partials
+  same('layerNorm 6000x64 backward', (dev) => {
+    const t = on(dev, data(6000 * 64, 901), [6000, 64]).requiresGrad_();
+    const w = on(dev, data(64, 902, 0.5, 1.5), [64]).requiresGrad_(), b = on(dev, data(64, 903), [64]).requiresGrad_();
+    layerNorm(t, [64], w, b, 1e-5).mul(on(dev, data(6000 * 64, 904), [6000, 64])).sum().backward();
+    return [t.grad!, w.grad!, b.grad!];
+  }, { atol: 2e-3, rtol: 1e-4 });
+});
+
 test('addLayerNorm (inference) matches layerNorm(x + residual); half inputs are read as they are', opts, () => {
   if (DUT === 'cuda') assert.equal(typeof getBackend(DUT).addLayerNorm, 'function', 'cuda declares addLayerNorm');
   const numel = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
@@ -583,7 +615,44 @@ test('attention dropout: the keep rate, the 1/(1-p) scale, and the same draws in
   assert.ok(Math.abs(analytic - numeric) < 1e-2 * Math.max(1, Math.abs(numeric)), `directional derivative: autograd ${analytic} vs finite difference ${numeric}`);
 });
 
-test('attention dropout on tensor cores draws what the float32 kernels draw (bf16 forward and backward, TF32 forward)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+test('float32 attention backward on TF32 tensor cores when TF32 is allowed (masks, causal, strided q/k/v)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const B = 2, H = 2;
+  for (const [D, Tq, Tk, causal] of [[64, 197, 197, false], [32, 70, 70, true], [64, 40, 130, true], [64, 130, 67, false]] as const) {
+    const [qd, kd, vd, gd] = [0, 1, 2, 3].map((i) => data(B * H * Math.max(Tq, Tk) * D * 3, 900 + i + D + Tq));
+    const keep = new Int32Array(B * Tk).fill(1);
+    for (let j = Tk - 9; j < Tk; j++) keep[Tk + j] = 0;
+    const run = (dev: string) => {
+      // q, k and v as head views of one (B, T, 3, H, D) projection: (b, h, t) strides, unit stride along D
+      const qkv = on(dev, qd!.subarray(0, B * Tq * 3 * H * D), [B, Tq, 3, H, D]).requiresGrad_();
+      const kvx = on(dev, kd!.subarray(0, B * Tk * 3 * H * D), [B, Tk, 3, H, D]).requiresGrad_();
+      const q = qkv.select(2, 0).permute(0, 2, 1, 3), k = kvx.select(2, 1).permute(0, 2, 1, 3), v = kvx.select(2, 2).permute(0, 2, 1, 3);
+      const mask = causal ? undefined : on(dev, keep, [B, 1, 1, Tk]).gt(0);
+      const out = scaledDotProductAttention(q, k, v, { mask, causal }).out;
+      out.mul(on(dev, gd!.subarray(0, B * H * Tq * D), [B, H, Tq, D])).sum().backward();
+      return [out, qkv.grad!, kvx.grad!].map((t) => t.toArray());
+    };
+    const ref = run('cpu-js');
+    setAllowTF32(true);
+    let got: ArrayLike<number>[];
+    try {
+      got = run(DUT);
+    } finally {
+      setAllowTF32(false);
+    }
+    ['out', 'dq', 'dk/dv'].forEach((name, i) => {
+      const e = relError(got[i]!, ref[i]!);
+      // TF32 rounds the operands to 10 mantissa bits: clearly above float32's error (checked below), well within TF32's
+      assert.ok(e > 2e-5 && e < 1e-2, `D=${D} Tq=${Tq} Tk=${Tk}${causal ? ' causal' : ''}: TF32 ${name} relative error ${e}`);
+    });
+    const f = run(DUT);
+    ['out', 'dq', 'dk/dv'].forEach((name, i) => {
+      const e = relError(f[i]!, ref[i]!);
+      assert.ok(e < 1e-5, `D=${D} Tq=${Tq} Tk=${Tk}: float32 ${name} relative error ${e}`);
+    });
+  }
+});
+
+test('attention dropout on tensor cores draws what the float32 kernels draw (bf16 and TF32, forward and backward)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
   const be = getBackend(DUT);
   const state = be.getRngState();
   const B = 1, H = 2, D = 64;
@@ -608,8 +677,10 @@ test('attention dropout on tensor cores draws what the float32 kernels draw (bf1
       const e = relError(half[i]!, ref[i]!);
       assert.ok(e < 2e-2, `T=${T}${causal ? ' causal' : ''} bf16 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
     });
-    const e = relError(tf32[0]!, ref[0]!);
-    assert.ok(e < 1e-2, `T=${T} TF32 out: relative error ${e}`);
+    ['out', 'dq', 'dk', 'dv'].forEach((name, i) => {
+      const e = relError(tf32[i]!, ref[i]!);
+      assert.ok(e < 1e-2, `T=${T}${causal ? ' causal' : ''} TF32 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
+    });
   }
 });
 

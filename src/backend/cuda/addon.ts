@@ -57,7 +57,7 @@ export interface CudaAddon {
   attentionBackward(q: Handle, k: Handle, v: Handle, out: Handle, lse: Handle, dout: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
     seedLo: number, seedHi: number, offLo: number, offHi: number,
-    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean): [Handle, Handle, Handle];
+    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean): [Handle, Handle, Handle];
   attentionProbs(q: Handle, k: Handle, lse: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number,
     qLayout: Float64Array | null, kLayout: Float64Array | null): Handle;

@@ -425,7 +425,8 @@ export class CudaBackend implements Backend {
     const [ql, kl, vl] = this.attentionLayouts(args);
     const [dq, dk, dv] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
       saved.out.handle, saved.lse.handle, this.h(G, 'attention'), B, H, Tq, Tk, D, mask && this.h(mask, 'attention'),
-      args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng, ql, kl, vl, args.outLayout === 'bthd'));
+      args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng, ql, kl, vl, args.outLayout === 'bthd',
+      cudaSettings.allowTF32));
     const dt = args.q.dtype;
     return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk), dv: this.wrap(dt, B * H * Tk * D, dv) };
   }
