@@ -593,11 +593,12 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// backward: block = 64 key rows of one (b, h), 4 warps x 16 keys; loops over 64-query tiles.
+// backward: block = 64 key rows of one (b, h), 4 warps x 16 keys; loops over 64-query tiles, double-buffered
+// (the next tile's Q and dO come through cp.async while this one's products run; their B operands by ldmatrix).
 // S^T = K Q^T and dP^T = V dO^T per warp; dV += P^T dO, dK += dS^T Q; dQ += dS K through float32 atomics.
 // ---------------------------------------------------------------------------------------------------------
 template <typename T, int D>
-__global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+__global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                                               const T* __restrict__ dout, const float2* __restrict__ stats,
                                                               const float* __restrict__ dd, float* __restrict__ dqAcc, T* __restrict__ dk,
                                                               T* __restrict__ dv, TcParams p) {
@@ -606,20 +607,32 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
   extern __shared__ __align__(16) unsigned char tcSmem[];
   T* Ks = reinterpret_cast<T*>(tcSmem);
   T* Vs = Ks + TC_BK * KP;
-  T* Qs = Vs + TC_BK * KP;
-  T* dOs = Qs + TC_BQ * KP;
-  T* dSt = dOs + TC_BQ * KP;
-  float2* stS = reinterpret_cast<float2*>(dSt + TC_BK * SP);
-  float* ddS = reinterpret_cast<float*>(stS + TC_BQ);
+  T* Qs0 = Vs + TC_BK * KP;            // two stages of the Q tile
+  T* dOs0 = Qs0 + 2 * TC_BQ * KP;      // two stages of the dO tile
+  T* dSt = dOs0 + 2 * TC_BQ * KP;
+  float2* stS0 = reinterpret_cast<float2*>(dSt + TC_BK * SP);  // two stages of the row statistics
+  float* ddS0 = reinterpret_cast<float*>(stS0 + 2 * TC_BQ);    // two stages of the rows' dO . O
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
   const int mat = lane >> 3, mr = lane & 7;
   const int k0 = blockIdx.x * TC_BK;
   const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
   const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D, kOff = static_cast<int64_t>(bh) * p.Tk * D;
-  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Ks, tcHead(k, p.ks, b, h), k0, p.Tk, p.ks[2]);
-  tcLoadRows<T, D, TC_BK, KP, TC_THREADS>(Vs, tcHead(v, p.vs, b, h), k0, p.Tk, p.vs[2]);
   const T* qb = tcHead(q, p.qs, b, h);
+  tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(Ks, tcHead(k, p.ks, b, h), k0, p.Tk, p.ks[2]);
+  tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(Vs, tcHead(v, p.vs, b, h), k0, p.Tk, p.vs[2]);
+  // stage s <- query tile q0: Q and dO through cp.async (the copy runs under the previous tile's products),
+  // the row statistics by plain stores (read after the next __syncthreads)
+  auto stage = [&](int q0, int s) {
+    tcLoadRowsAsync<T, D, TC_BQ, KP, TC_THREADS>(Qs0 + s * TC_BQ * KP, qb, q0, p.Tq, p.qs[2]);
+    tcLoadRowsAsync<T, D, TC_BQ, KP, TC_THREADS>(dOs0 + s * TC_BQ * KP, dout + qOff, q0, p.Tq, D);
+    cpAsyncCommit();
+    for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
+      const int i = q0 + r;
+      stS0[s * TC_BQ + r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
+      ddS0[s * TC_BQ + r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
+    }
+  };
   float dK[D / 8][4], dV[D / 8][4];
 #pragma unroll
   for (int n = 0; n < D / 8; n++)
@@ -627,16 +640,17 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
     for (int e = 0; e < 4; e++) dK[n][e] = dV[n][e] = 0.f;
   int qStart = 0;
   if (p.causal) qStart = max(0, k0 - p.shift) / TC_BQ * TC_BQ;
-  for (int q0 = qStart; q0 < p.Tq; q0 += TC_BQ) {
-    __syncthreads();
-    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(Qs, qb, q0, p.Tq, p.qs[2]);
-    tcLoadRows<T, D, TC_BQ, KP, TC_THREADS>(dOs, dout + qOff, q0, p.Tq, D);
-    for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
-      const int i = q0 + r;
-      stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
-      ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
-    }
-    __syncthreads();
+  if (qStart < p.Tq) stage(qStart, 0);
+  else cpAsyncCommit();
+  int s = 0;
+  for (int q0 = qStart; q0 < p.Tq; q0 += TC_BQ, s ^= 1) {
+    cpAsyncWait<0>();
+    __syncthreads();  // stage s is in; every warp is done with stage s ^ 1 and with dS^T
+    if (q0 + TC_BQ < p.Tq) stage(q0 + TC_BQ, s ^ 1);
+    const T* Qs = Qs0 + s * TC_BQ * KP;
+    const T* dOs = dOs0 + s * TC_BQ * KP;
+    const float2* stS = stS0 + s * TC_BQ;
+    const float* ddS = ddS0 + s * TC_BQ;
     // S^T and dP^T: (16 keys of this warp) x (64 queries)
     float sT[8][4], dpT[8][4];
 #pragma unroll
@@ -649,11 +663,16 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
       ldsm4(ka, Ks + (warp * 16 + (mat & 1) * 8 + mr) * KP + kk * 16 + (mat >> 1) * 8);
       ldsm4(va, Vs + (warp * 16 + (mat & 1) * 8 + mr) * KP + kk * 16 + (mat >> 1) * 8);
 #pragma unroll
-      for (int nt = 0; nt < 8; nt++) {
-        const T* qr = Qs + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
-        const T* gr = dOs + (nt * 8 + g) * KP + kk * 16 + 2 * tq;
-        mma16816<T>(sT[nt], ka, *reinterpret_cast<const uint32_t*>(qr), *reinterpret_cast<const uint32_t*>(qr + 8));
-        mma16816<T>(dpT[nt], va, *reinterpret_cast<const uint32_t*>(gr), *reinterpret_cast<const uint32_t*>(gr + 8));
+      for (int nt = 0; nt < 8; nt += 2) {
+        // B operands of n-tiles nt and nt + 1 in one ldmatrix each: (queries, d 0..7), (queries, d 8..15) per tile
+        uint32_t bq[4], bg[4];
+        const int off = ((nt + (mat >> 1)) * 8 + mr) * KP + kk * 16 + (mat & 1) * 8;
+        ldsm4(bq, Qs + off);
+        ldsm4(bg, dOs + off);
+        mma16816<T>(sT[nt], ka, bq[0], bq[1]);
+        mma16816<T>(sT[nt + 1], ka, bq[2], bq[3]);
+        mma16816<T>(dpT[nt], va, bg[0], bg[1]);
+        mma16816<T>(dpT[nt + 1], va, bg[2], bg[3]);
       }
     }
     // P^T (dropout applied) and dS^T, packed as A fragments over the query dimension
@@ -722,6 +741,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
       if (qr1 < p.Tq) atomicAdd(reinterpret_cast<float2*>(dqAcc + qOff + static_cast<int64_t>(qr1) * D + c), make_float2(dq[n][2], dq[n][3]));
     }
   }
+  cpAsyncWait<0>();
 #pragma unroll
   for (int n = 0; n < D / 8; n++) {
     const int c = n * 8 + 2 * tq;
@@ -738,7 +758,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTcKernel(const T* __restric
 
 template <int D>
 constexpr size_t tcBwdSmem() {
-  return (2 * TC_BK * (D + 8) + 2 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + TC_BQ * sizeof(float2) + TC_BQ * sizeof(float);
+  return (2 * TC_BK * (D + 8) + 4 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + 2 * TC_BQ * (sizeof(float2) + sizeof(float));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -467,6 +467,47 @@ test('bf16 tensor-core attention forward matches float32 (head dims 32/64/128, m
   }
 });
 
+test('bf16 tensor-core attention backward matches float32 (ragged tiles, padding and per-query masks, masked rows, causal, Tq != Tk)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  const cases: { B: number; H: number; Tq: number; Tk: number; D: number; mask?: 'padding' | 'additive'; causal?: boolean }[] = [
+    { B: 2, H: 2, Tq: 197, Tk: 197, D: 64 },
+    { B: 2, H: 2, Tq: 70, Tk: 130, D: 32, mask: 'padding' },
+    { B: 2, H: 1, Tq: 200, Tk: 69, D: 64, mask: 'padding' },
+    { B: 1, H: 2, Tq: 130, Tk: 70, D: 64, mask: 'additive' },
+    { B: 1, H: 2, Tq: 150, Tk: 90, D: 32, causal: true },
+  ];
+  for (const c of cases) {
+    const { B, H, Tq, Tk, D } = c;
+    const name = `B=${B} H=${H} Tq=${Tq} Tk=${Tk} D=${D}${c.causal ? ' causal' : ''}${c.mask ? ` ${c.mask}` : ''}`;
+    const [qd, kd, vd] = [0, 1, 2].map((i) => data((i === 0 ? Tq : Tk) * B * H * D, 800 + i + D + Tq));
+    const gd = data(B * H * Tq * D, 810 + Tk);
+    let maskFor: (() => Tensor) | null = null;
+    if (c.mask === 'padding') {
+      const keep = new Int32Array(B * Tk).fill(1);
+      for (let b = 0; b < B; b++) for (let j = Tk - 1 - 17 * b; j < Tk; j++) keep[b * Tk + j] = 0;
+      maskFor = () => on(DUT, keep, [B, 1, 1, Tk]).gt(0);
+    } else if (c.mask === 'additive') {
+      // per-query values in [-3, 0], one row at -Infinity (no gradient) and one at -FLT_MAX (uniform weights)
+      const m = data(B * Tq * Tk, 820 + Tq, -3, 0);
+      for (let b = 0; b < B; b++) for (let j = 0; j < Tk; j++) {
+        m[(b * Tq + 1) * Tk + j] = -Infinity;
+        m[(b * Tq + 2) * Tk + j] = -3.4028234663852886e38;
+      }
+      maskFor = () => on(DUT, m, [B, 1, Tq, Tk]);
+    }
+    const run = (dtype: 'float32' | 'bfloat16') => {
+      const [q, k, v] = [qd, kd, vd].map((d, i) => on(DUT, d!, [B, H, i === 0 ? Tq : Tk, D]).to('bfloat16').to(dtype).requiresGrad_());
+      const out = scaledDotProductAttention(q!, k!, v!, { mask: maskFor ? maskFor() : null, causal: c.causal ?? false }).out;
+      out.to('float32').mul(on(DUT, gd, [B, H, Tq, D])).sum().backward();
+      return [q!, k!, v!].map((t) => t.grad!.to('float32').toArray());
+    };
+    const half = run('bfloat16'), ref = run('float32');
+    ['dq', 'dk', 'dv'].forEach((key, i) => {
+      const e = relError(half[i]!, ref[i]!);
+      assert.ok(e < 3e-2, `${name} ${key}: relative error ${e}`);
+    });
+  }
+});
+
 test('whole-tensor float32 sums (vectorised two-pass path, tails, unaligned views)', opts, () => {
   for (const n of [8192, 100003, 1 << 20]) {
     same(`sum n=${n}`, (dev) => on(dev, data(n, 40 + (n % 7)), [n]).sum(), { atol: 1e-2, rtol: 1e-5 });
