@@ -76,7 +76,20 @@ function reachableStorages(v: unknown, out: Set<Storage>, seen: Set<object>, dep
  * intermediates at once without any call to this.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope | null = isGradEnabled() ? null : { owned: new Map() };
+  return runScope(fn, !isGradEnabled());
+}
+
+/**
+ * @internal A scope for one training (micro-)step that tracks even with autograd on: fn must finish its
+ * graph (run backward) before it returns, so that no backward closure needs what the scope frees. Gradients,
+ * parameters and optimizer state are kept as always. What the Trainer runs each micro-batch in.
+ */
+export function stepScope<T>(fn: () => T): T {
+  return runScope(fn, true);
+}
+
+function runScope<T>(fn: () => T, track: boolean): T {
+  const scope: Scope | null = track ? { owned: new Map() } : null;
   scopes.push(scope);
   let result: T;
   try {
@@ -102,6 +115,8 @@ export function tidy<T>(fn: () => T): T {
  * shares it: for a layer loop dropping the previous hidden state. Does nothing with gradients on.
  */
 export function releaseOwned(dead: { storage: Storage }, ...alive: { storage: Storage }[]): void {
+  // with autograd recording the graph may still need it (a step scope tracks then, but frees only at its end)
+  if (isGradEnabled()) return;
   const top = scopes.length ? scopes[scopes.length - 1] : null;
   const backend = top?.owned.get(dead.storage);
   if (!top || !backend || alive.some((t) => t.storage === dead.storage)) return;

@@ -3,6 +3,7 @@
 // schedule, RNG states, data position), a JSONL metrics log, progress, a time limit, and a clear stop on a
 // loss that is NaN or infinite.
 import { noGrad } from '../autograd/engine.js';
+import type { Storage } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { TesseraError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../io/json.js';
@@ -10,6 +11,7 @@ import type { Module } from '../nn/module.js';
 import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LrScheduler } from '../optim/schedule.js';
+import { stepScope } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadLatestCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SaveOptions } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
@@ -103,6 +105,16 @@ interface Totals {
   trainMs: number;
   bestValLoss: number | null;
   lastValLoss: number | null;
+}
+
+/** Frees the storages of tensors only the Trainer holds (gradients it replaced or dropped), each once. */
+function releaseStorages(ts: readonly (Tensor | null)[]): void {
+  const seen = new Set<Storage>();
+  for (const t of ts) {
+    if (!t || seen.has(t.storage)) continue;
+    seen.add(t.storage);
+    t.backend.release?.(t.storage);
+  }
 }
 
 export class Trainer<M extends Module, B extends object> {
@@ -244,8 +256,14 @@ export class Trainer<M extends Module, B extends object> {
         let lossSum = 0;
         for (let i = 0; i < k; i++) {
           const batch = o.data.next();
-          const loss = o.loss(o.model, batch).loss;
-          const value = loss.item();
+          // the micro-batch's forward and backward in a step scope: once backward has run, its activations
+          // are freed at once instead of waiting for a garbage collection (gradients stay)
+          const value = stepScope(() => {
+            const loss = o.loss(o.model, batch).loss;
+            const v = loss.item();
+            if (Number.isFinite(v)) (k > 1 ? loss.div(k) : loss).backward();
+            return v;
+          });
           if (!Number.isFinite(value)) {
             o.optimizer.zeroGrad();
             metrics?.write({ kind: 'error', step: this.step + 1, loss: null, message: 'non-finite loss' });
@@ -253,7 +271,6 @@ export class Trainer<M extends Module, B extends object> {
             const last = this.lastCheckpoint ? `; the last checkpoint is ${this.lastCheckpoint}` : '';
             throw new NonFiniteLossError(this.step + 1, value, where + last);
           }
-          (k > 1 ? loss.div(k) : loss).backward();
           lossSum += value;
           const size = sizeOf(batch);
           sessionTokens += size.tokens ?? 0;
@@ -261,11 +278,18 @@ export class Trainer<M extends Module, B extends object> {
           this.totals.tokens += size.tokens ?? 0;
           this.totals.samples += size.samples ?? 0;
         }
-        if (o.clipGradNorm != null) clipGradNorm(params, o.clipGradNorm);
+        if (o.clipGradNorm != null) {
+          const unclipped = params.map((p) => p.grad);
+          clipGradNorm(params, o.clipGradNorm);
+          releaseStorages(unclipped.filter((g, j) => g !== params[j]!.grad));
+        }
         const lr = o.optimizer.groups[0]?.lr ?? 0;
         o.optimizer.step();
         o.scheduler?.step();
+        // the gradients are the Trainer's own (made by its backward): their memory goes back at once
+        const grads = params.map((p) => p.grad);
         o.optimizer.zeroGrad();
+        releaseStorages(grads);
         this.step++;
         lastLoss = lossSum / k;
         this.losses.push({ step: this.step, loss: lastLoss });

@@ -3,7 +3,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getBackend, keep, manualSeed, nn, noGrad, optim, randn, tensor, tidy, type Tensor } from '../../src/index.js';
-import { releaseOwned } from '../../src/tensor/scope.js';
+import { releaseOwned, stepScope } from '../../src/tensor/scope.js';
 import { BertModel, bertConfig } from '../../src/models/bert/index.js';
 import { forEachDevice } from '../helpers/devices.js';
 import { assertClose } from '../helpers/assert.js';
@@ -130,5 +130,31 @@ forEachDevice('tidy', (device) => {
     b.hiddenStates!.forEach((h, i) => assertClose(h, ref.hiddenStates![i]!.detach(), { atol: 1e-5, name: `hiddenStates.${i}` }));
     assert.equal(b.attentions!.length, 3);
     assertClose(a.poolerOutput!, ref.poolerOutput!.detach(), { atol: 1e-5, name: 'poolerOutput' });
+  });
+
+  it('stepScope: a training step frees its activations after backward, keeps gradients, and matches a plain step', () => {
+    manualSeed(0);
+    const config = bertConfig({ vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 16,
+      hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+    const a = new BertModel(config, { device }), b = new BertModel(config, { device });
+    b.loadStateDict(a.stateDict());
+    const ids = tensor([[1, 2, 3, 4], [5, 6, 7, 8]], { dtype: 'int64', device });
+    let hidden: Tensor | null = null;
+    const loss = stepScope(() => {
+      hidden = a.forward({ inputIds: ids }).lastHiddenState;
+      const l = hidden.square().mean();
+      l.backward();
+      return l.item();
+    });
+    const ref = b.forward({ inputIds: ids }).lastHiddenState.square().mean();
+    ref.backward();
+    assert.ok(Math.abs(loss - ref.item()) < 1e-6);
+    assert.equal(isFreed(hidden!), frees);
+    const ga = a.namedParameters(), gb = new Map(b.namedParameters());
+    for (const [name, p] of ga) {
+      const other = gb.get(name)!.grad;
+      assert.equal(p.grad === null, other === null, name);
+      if (p.grad) assertClose(p.grad, other!, { atol: 1e-6, name });
+    }
   });
 });
