@@ -40,10 +40,13 @@ export class Adam extends Optimizer {
           const m = st.exp_avg!, v = st.exp_avg_sq!;
           const grad = p.grad.to('float32');
           const be = p.backend;
-          if (this.decoupled && be.adamw && fusedOpsEnabled() && p.dtype === 'float32') {
-            const P = p.contiguous(), G = grad.contiguous();
+          if (be.adamw && fusedOpsEnabled() && p.dtype === 'float32') {
+            // Adam's coupled L2 decay is AdamW's step on grad + wd * p with no decoupled decay
+            const coupled = !this.decoupled && g.weightDecay !== 0;
+            const P = p.contiguous(), G = (coupled ? grad.add(P.mul(g.weightDecay)) : grad).contiguous();
             if (P !== p) p.assign_(P);
-            be.adamw(p.storage, G.storage, m.storage, v.storage, { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay, step: t });
+            const weightDecay = this.decoupled ? g.weightDecay : 0;
+            be.adamw(p.storage, G.storage, m.storage, v.storage, { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay, step: t });
             p.version++; // written in place
             continue;
           }

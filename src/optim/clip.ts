@@ -1,7 +1,7 @@
 // Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_): computed on the device, no host sync
 // unless the caller reads the returned norm.
 import { noGrad } from '../autograd/engine.js';
-import { keep } from '../tensor/scope.js';
+import { keep, tidy } from '../tensor/scope.js';
 import { stack } from '../tensor/ops/indexing.js';
 import { where } from '../tensor/ops/elementwise.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -11,7 +11,8 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number, eps = 1
   return noGrad(() => {
     const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
     if (grads.length === 0) return null;
-    const norm = stack(grads.map((g) => g.to('float32').square().sum())).sum().sqrt();
+    // the squares are as large as the parameters: a scope frees them as soon as the norm exists
+    const norm = tidy(() => stack(grads.map((g) => g.to('float32').square().sum())).sum().sqrt());
     // coef = min(1, maxNorm / (norm + eps)), kept on the device
     const coef = norm.add(eps).reciprocal().mul(maxNorm);
     const clipped = where(coef.lt(1), coef, 1);
