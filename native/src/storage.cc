@@ -2,6 +2,7 @@
 // cache of freed large blocks by size class (classes 1/8 of a power of two apart, so at most 12.5% waste).
 #include "storage.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +18,7 @@ namespace tessera {
 
 namespace {
 std::atomic<int64_t> live{0};
+std::atomic<int64_t> peakLive{0};
 // Bytes taken from / returned to the system since the JS thread last reported them to V8 (see
 // takeSystemDelta): cache hits and returns to the cache move no memory in or out of the process.
 std::atomic<int64_t> systemDelta{0};
@@ -27,6 +29,13 @@ struct BlockCache {
   std::mutex mu;
   std::map<size_t, std::vector<void*>> free;
   size_t bytes = 0;
+  // TESSERA_CPU_CACHE_MB fixes the cap; by default it is 1 GB or the most storage memory ever live at once,
+  // whichever is more: a training step that needs 1.5 GB then finds all of it here at the next step instead
+  // of taking 0.5 GB from the system again (and prompting garbage collections that find nothing to free)
+  bool fixed = [] {
+    const char* env = std::getenv("TESSERA_CPU_CACHE_MB");
+    return env && *env;
+  }();
   size_t cap = [] {
     const char* env = std::getenv("TESSERA_CPU_CACHE_MB");
     const long mb = env && *env ? std::atol(env) : 1024;
@@ -48,14 +57,18 @@ size_t sizeClass(size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
-void* takeBlock(size_t capacity) {
+// A cached block of the size class asked for, or else of the smallest class below twice that (shapes that
+// change from step to step, as sentence batches do, would otherwise rarely find their exact class and keep
+// taking fresh memory while the cache holds blocks that would do); `capacity` becomes the block's class.
+void* takeBlock(size_t& capacity) {
   if (capacity >= kCacheMin) {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free.find(capacity);
-    if (it != c.free.end() && !it->second.empty()) {
+    for (auto it = c.free.lower_bound(capacity); it != c.free.end() && it->first < 2 * capacity; ++it) {
+      if (it->second.empty()) continue;
       void* p = it->second.back();
       it->second.pop_back();
+      capacity = it->first;
       c.bytes -= capacity;
       return p;
     }
@@ -73,7 +86,8 @@ void giveBlock(void* p, size_t capacity) {
   if (capacity >= kCacheMin) {
     BlockCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
-    if (c.bytes + capacity <= c.cap) {
+    const size_t cap = c.fixed ? c.cap : std::max(c.cap, static_cast<size_t>(peakLive.load(std::memory_order_relaxed)));
+    if (c.bytes + capacity <= cap) {
       c.free[capacity].push_back(p);
       c.bytes += capacity;
       return;
@@ -144,7 +158,9 @@ Buffer* allocBuffer(DType dtype, int64_t length, bool zero) {
       parallelFor(n, 1 << 20, [p](int64_t lo, int64_t hi, int) { std::memset(p + lo, 0, hi - lo); });
     }
   }
-  live.fetch_add(static_cast<int64_t>(b->bytes));
+  const int64_t now = live.fetch_add(static_cast<int64_t>(b->bytes)) + static_cast<int64_t>(b->bytes);
+  for (int64_t peak = peakLive.load(std::memory_order_relaxed); now > peak && !peakLive.compare_exchange_weak(peak, now);) {
+  }
   return b;
 }
 
