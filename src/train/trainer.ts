@@ -107,9 +107,13 @@ interface Totals {
   lastValLoss: number | null;
 }
 
-/** Frees the storages of tensors only the Trainer holds (gradients it replaced or dropped), each once. */
-function releaseStorages(ts: readonly (Tensor | null)[]): void {
-  const seen = new Set<Storage>();
+/**
+ * Frees the storages of tensors only the Trainer holds (gradients it replaced or dropped), each once, except
+ * those a gradient it does not drop shares (a parameter outside the optimizer that still requires grad: one
+ * matmul's gradient may hold several parameters' gradients as views).
+ */
+function releaseStorages(ts: readonly (Tensor | null)[], stillHeld: ReadonlySet<Storage>): void {
+  const seen = new Set<Storage>(stillHeld);
   for (const t of ts) {
     if (!t || seen.has(t.storage)) continue;
     seen.add(t.storage);
@@ -216,6 +220,10 @@ export class Trainer<M extends Module, B extends object> {
     const progress = o.progress ?? new SilentProgress();
     const metrics = o.metricsPath ? MetricsLog.open(o.metricsPath, this.resumedFrom !== null ? { keepUpToStep: this.resumedFrom } : {}) : null;
     const params = o.optimizer.params;
+    const inOptimizer = new Set(params);
+    const others = o.model.parameters().filter((p) => !inOptimizer.has(p));
+    /** Storages of the gradients of parameters the optimizer does not own (kept when its own are freed). */
+    const heldElsewhere = (): Set<Storage> => new Set(others.flatMap((p) => (p.grad ? [p.grad.storage] : [])));
     o.model.train();
     const sessionStart = performance.now();
     const startStep = this.step;
@@ -281,7 +289,7 @@ export class Trainer<M extends Module, B extends object> {
         if (o.clipGradNorm != null) {
           const unclipped = params.map((p) => p.grad);
           clipGradNorm(params, o.clipGradNorm);
-          releaseStorages(unclipped.filter((g, j) => g !== params[j]!.grad));
+          releaseStorages(unclipped.filter((g, j) => g !== params[j]!.grad), heldElsewhere());
         }
         const lr = o.optimizer.groups[0]?.lr ?? 0;
         o.optimizer.step();
@@ -289,7 +297,7 @@ export class Trainer<M extends Module, B extends object> {
         // the gradients are the Trainer's own (made by its backward): their memory goes back at once
         const grads = params.map((p) => p.grad);
         o.optimizer.zeroGrad();
-        releaseStorages(grads);
+        releaseStorages(grads, heldElsewhere());
         this.step++;
         lastLoss = lossSum / k;
         this.losses.push({ step: this.step, loss: lastLoss });
