@@ -13,21 +13,30 @@ import { BertModel, type BertInputs, type OutputOptions } from './model.js';
 import type { BertHeadOutput } from './pretraining.js';
 import { BertPreTrainedModel, type ModelOptions } from './pretrained.js';
 
-export class BertForSequenceClassification extends BertPreTrainedModel {
-  static override readonly architecture: string = 'BertForSequenceClassification';
+/** BERT with dropout and one linear classifier over its pooled or per-token output (the two heads below). */
+abstract class BertClassifierHead extends BertPreTrainedModel {
   readonly numLabels: number;
   readonly bert: BertModel;
   readonly dropout: Dropout;
   readonly classifier: Linear;
 
-  /** The number of classes comes from config.id2label (or num_labels); 1 makes it a regression head. */
-  constructor(config: JsonObject, opts: ModelOptions = {}) {
+  /** The number of classes comes from config.id2label (or num_labels); `pooled` adds BERT's pooler. */
+  constructor(config: JsonObject, opts: ModelOptions, pooled: boolean) {
     super(config);
     this.numLabels = numLabelsOf(this.config);
-    this.bert = this.addModule('bert', new BertModel(this.config, { ...opts, addPoolingLayer: true, init: false }));
+    this.bert = this.addModule('bert', new BertModel(this.config, { ...opts, addPoolingLayer: pooled, init: false }));
     this.dropout = this.addModule('dropout', new Dropout(this.config.classifier_dropout ?? this.config.hidden_dropout_prob));
     this.classifier = this.addModule('classifier', new Linear(this.config.hidden_size, this.numLabels, { device: opts.device }));
     this.initWeights();
+  }
+}
+
+export class BertForSequenceClassification extends BertClassifierHead {
+  static override readonly architecture: string = 'BertForSequenceClassification';
+
+  /** The number of classes comes from config.id2label (or num_labels); 1 makes it a regression head. */
+  constructor(config: JsonObject, opts: ModelOptions = {}) {
+    super(config, opts, true);
   }
 
   /**
@@ -42,20 +51,11 @@ export class BertForSequenceClassification extends BertPreTrainedModel {
   }
 }
 
-export class BertForTokenClassification extends BertPreTrainedModel {
+export class BertForTokenClassification extends BertClassifierHead {
   static override readonly architecture: string = 'BertForTokenClassification';
-  readonly numLabels: number;
-  readonly bert: BertModel;
-  readonly dropout: Dropout;
-  readonly classifier: Linear;
 
   constructor(config: JsonObject, opts: ModelOptions = {}) {
-    super(config);
-    this.numLabels = numLabelsOf(this.config);
-    this.bert = this.addModule('bert', new BertModel(this.config, { ...opts, addPoolingLayer: false, init: false }));
-    this.dropout = this.addModule('dropout', new Dropout(this.config.classifier_dropout ?? this.config.hidden_dropout_prob));
-    this.classifier = this.addModule('classifier', new Linear(this.config.hidden_size, this.numLabels, { device: opts.device }));
-    this.initWeights();
+    super(config, opts, false);
   }
 
   /** logits (B, T, numLabels); `labels` (B, T) class ids with -100 where no loss is wanted (padding, sub-words). */
