@@ -1,7 +1,7 @@
 // BERT heads against transformers 5.17 (PyTorch, float32, eager attention), through the library API: every
 // output of each fixture (logits, hidden_states.N, attentions.N, loss) within 1e-4 absolute and every listed
 // gradient within 1e-4 relative (or 1e-6 absolute). The MLM-only and NSP-only heads read the pretraining fixture.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { crossEntropy, setFusedOps, tensor, type Tensor } from '../../../src/index.js';
 import {
@@ -20,9 +20,17 @@ function inputsOf(name: string, device: string): BertInputs {
   return { inputIds: m.get('input_ids')!, attentionMask: m.get('attention_mask'), tokenTypeIds: m.get('token_type_ids') };
 }
 
-/** HF output names for a typed output object. */
-function named(main: Record<string, Tensor>, out: { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor }): Map<string, Tensor> {
-  return collectOutputs(Object.entries(main), out);
+type HeadOutput = { hiddenStates?: Tensor[]; attentions?: Tensor[]; loss?: Tensor };
+
+/**
+ * Checks a head's outputs (HF names: `main` plus hidden states, attentions and loss) and, after backward of its
+ * loss, every gradient against the fixture; reports the errors as a test diagnostic.
+ */
+function checkAgainstFixture(t: TestContext, label: string, name: string, model: { stateDict(): Map<string, Tensor> }, main: Record<string, Tensor>, out: HeadOutput): void {
+  const expected = fixtureExpected(name);
+  const outputs = assertOutputs(collectOutputs(Object.entries(main), out), expected);
+  out.loss!.backward();
+  t.diagnostic(`${label}: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
 }
 
 forEachDevice('BERT matches transformers', (device) => {
@@ -31,10 +39,7 @@ forEachDevice('BERT matches transformers', (device) => {
     const model = BertForPreTraining.fromPretrained(fixturePath(name), { device }).eval();
     const labels = metaLabelTensors(name, device);
     const out = model.forward(inputsOf(name, device), { ...OUT, labels: labels.mlm_labels, nextSentenceLabel: labels.next_sentence_label });
-    const expected = fixtureExpected(name);
-    const outputs = assertOutputs(named({ prediction_logits: out.predictionLogits, seq_relationship_logits: out.seqRelationshipLogits }, out), expected);
-    out.loss!.backward();
-    t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+    checkAgainstFixture(t, `${name} [${device}]`, name, model, { prediction_logits: out.predictionLogits, seq_relationship_logits: out.seqRelationshipLogits }, out);
   });
 
   test('BertForSequenceClassification (bert-seqcls)', (t) => {
@@ -42,20 +47,14 @@ forEachDevice('BERT matches transformers', (device) => {
     const model = BertForSequenceClassification.fromPretrained(fixturePath(name), { device }).eval();
     assert.equal(model.numLabels, 3);
     const out = model.forward(inputsOf(name, device), { ...OUT, labels: metaLabelTensors(name, device).labels });
-    const expected = fixtureExpected(name);
-    const outputs = assertOutputs(named({ logits: out.logits }, out), expected);
-    out.loss!.backward();
-    t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+    checkAgainstFixture(t, `${name} [${device}]`, name, model, { logits: out.logits }, out);
   });
 
   test('BertForTokenClassification (bert-tokcls, -100 on padding)', (t) => {
     const name = 'bert-tokcls';
     const model = BertForTokenClassification.fromPretrained(fixturePath(name), { device }).eval();
     const out = model.forward(inputsOf(name, device), { ...OUT, labels: metaLabelTensors(name, device).labels });
-    const expected = fixtureExpected(name);
-    const outputs = assertOutputs(named({ logits: out.logits }, out), expected);
-    out.loss!.backward();
-    t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+    checkAgainstFixture(t, `${name} [${device}]`, name, model, { logits: out.logits }, out);
   });
 
   test('BertForQuestionAnswering (bert-qa): start/end logits, (CE(start) + CE(end)) / 2', (t) => {
@@ -63,10 +62,7 @@ forEachDevice('BERT matches transformers', (device) => {
     const model = BertForQuestionAnswering.fromPretrained(fixturePath(name), { device }).eval();
     const l = metaLabelTensors(name, device);
     const out = model.forward(inputsOf(name, device), { ...OUT, startPositions: l.start_positions, endPositions: l.end_positions });
-    const expected = fixtureExpected(name);
-    const outputs = assertOutputs(named({ start_logits: out.startLogits, end_logits: out.endLogits }, out), expected);
-    out.loss!.backward();
-    t.diagnostic(`${name} [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+    checkAgainstFixture(t, `${name} [${device}]`, name, model, { start_logits: out.startLogits, end_logits: out.endLogits }, out);
   });
 
   test('the composed (unfused) ops give the same numbers: pretraining outputs, loss and gradients', (t) => {
@@ -76,10 +72,7 @@ forEachDevice('BERT matches transformers', (device) => {
       const model = BertForPreTraining.fromPretrained(fixturePath(name), { device }).eval();
       const labels = metaLabelTensors(name, device);
       const out = model.forward(inputsOf(name, device), { ...OUT, labels: labels.mlm_labels, nextSentenceLabel: labels.next_sentence_label });
-      const expected = fixtureExpected(name);
-      const outputs = assertOutputs(named({ prediction_logits: out.predictionLogits, seq_relationship_logits: out.seqRelationshipLogits }, out), expected);
-      out.loss!.backward();
-      t.diagnostic(`${name} unfused [${device}]: ${describeErrors(outputs, assertGrads(model.stateDict(), expected))}`);
+      checkAgainstFixture(t, `${name} unfused [${device}]`, name, model, { prediction_logits: out.predictionLogits, seq_relationship_logits: out.seqRelationshipLogits }, out);
     } finally {
       setFusedOps(true);
     }
