@@ -60,7 +60,61 @@ struct TcParams {
   const float* mask;
   int64_t mb, mh, mi, mj;
   int64_t qs[3], ks[3], vs[3], os[3];  // (b, h, t) strides of the q, k, v views and the output
+  // dropout keep bits (null: none kept / drawn again): the forward writes, the backward reads them instead of
+  // drawing Philox again. One 64-bit word per query row and 64-key tile, at tcBitsRow(p, bh, tile) + row: bit c
+  // of row i's word in tile t is element (i, 64 t + c). Rows are padded to an even count (16-byte loads).
+  uint2* keepBits;
+  int colMask;  // the additive mask is constant along the query dim (stride 0 there): read once per key column
+  int64_t gs[3];  // (b, h, t) strides of the dk and dv the bf16/f16 backward writes
 };
+
+/** The keep-bit words of 64-key tile `tile` of head bh (row i at index i). */
+__device__ __forceinline__ uint2* tcBitsRow(const TcParams& p, int bh, int tile) {
+  const int nTiles = (p.Tk + 63) / 64, rowsP = (p.Tq + 1) & ~1;
+  return p.keepBits + (static_cast<int64_t>(bh) * nTiles + tile) * rowsP;
+}
+
+/**
+ * Adds n-tile nt's keep factors z (elements (r0, c), (r0, c + 1), (r1, c), (r1, c + 1), c = 8 nt + 2 tq within
+ * the 64-key tile) to this lane's share of the rows' bit words w = {r0 low, r0 high, r1 low, r1 high}.
+ */
+__device__ __forceinline__ void tcKeepBitsAdd(uint32_t* w, int nt, int tq, const float* z) {
+  const int sh = 8 * (nt & 3) + 2 * tq;
+  const uint32_t a = (z[0] != 0.f ? 1u << sh : 0u) | (z[1] != 0.f ? 2u << sh : 0u);
+  const uint32_t c = (z[2] != 0.f ? 1u << sh : 0u) | (z[3] != 0.f ? 2u << sh : 0u);
+  if (nt < 4) {  // selects, not an indexed array: w stays in registers when nt is not a constant
+    w[0] |= a;
+    w[2] |= c;
+  } else {
+    w[1] |= a;
+    w[3] |= c;
+  }
+}
+
+/**
+ * The backward's keep factors (as tcDropBwd's) from a 64-query tile's bit words in shared memory: rows
+ * 8 nt + 2 tq (+ 1); this warp's keys (16 warp + g, + 8) are bits 16 (warp & 1) + g (+ 8) of word warp / 2.
+ */
+__device__ __forceinline__ void tcKeepBitsBwd(const TcParams& p, const uint2* bitsS, int nt, int tq, int warp, int g, float* z) {
+  const int lq = nt * 8 + 2 * tq, sh = (warp & 1) * 16 + g;
+  const uint32_t w0 = (warp >> 1) ? bitsS[lq].y : bitsS[lq].x, w1 = (warp >> 1) ? bitsS[lq + 1].y : bitsS[lq + 1].x;
+  z[0] = (w0 >> sh) & 1u ? p.dropScale : 0.f;
+  z[1] = (w1 >> sh) & 1u ? p.dropScale : 0.f;
+  z[2] = (w0 >> (sh + 8)) & 1u ? p.dropScale : 0.f;
+  z[3] = (w1 >> (sh + 8)) & 1u ? p.dropScale : 0.f;
+}
+
+/** Ors the quad's shares of rows r0 and r1 (lanes tq = 0..3 of a group) and stores them; every lane must call it. */
+__device__ __forceinline__ void tcKeepBitsStore(const TcParams& p, int bh, int k0, int r0, int r1, int tq, uint32_t* w) {
+#pragma unroll
+  for (int i = 0; i < 4; i++) {
+    w[i] |= __shfl_xor_sync(0xffffffffu, w[i], 1);
+    w[i] |= __shfl_xor_sync(0xffffffffu, w[i], 2);
+  }
+  uint2* row = tcBitsRow(p, bh, k0 >> 6);
+  if (tq == 0 && r0 < p.Tq) row[r0] = make_uint2(w[0], w[1]);
+  if (tq == 1 && r1 < p.Tq) row[r1] = make_uint2(w[2], w[3]);
+}
 
 /** Head (b, h) of a strided (B, H, T, D) view. */
 template <typename T>
@@ -320,11 +374,30 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnFwdTcKernel(const T* __rest
       }
     }
     const bool edge = MASK || k0 + BK > p.Tk || (p.causal && k0 + BK - 1 > wq0 + p.shift);
+    // a mask constant along the query dim (e.g. key padding): one load per column for all of the warp's rows
+    const bool colMask = MASK && p.colMask;
+    if (colMask) {
+      const float* mrow = p.mask + b * p.mb + h * p.mh;
+#pragma unroll
+      for (int nt = 0; nt < 8; nt++) {
+        const int j = k0 + nt * 8 + 2 * tq;
+        const float mv0 = j < p.Tk ? mrow[j * p.mj] : -INFINITY, mv1 = j + 1 < p.Tk ? mrow[(j + 1) * p.mj] : -INFINITY;
+#pragma unroll
+        for (int mt = 0; mt < MT; mt++) {
+          const int r0 = wq0 + mt * 16 + g, r1 = r0 + 8;
+          s[mt][nt][0] = p.causal && j > r0 + p.shift ? -INFINITY : s[mt][nt][0] * sc + mv0;
+          s[mt][nt][1] = p.causal && j + 1 > r0 + p.shift ? -INFINITY : s[mt][nt][1] * sc + mv1;
+          s[mt][nt][2] = p.causal && j > r1 + p.shift ? -INFINITY : s[mt][nt][2] * sc + mv0;
+          s[mt][nt][3] = p.causal && j + 1 > r1 + p.shift ? -INFINITY : s[mt][nt][3] * sc + mv1;
+        }
+      }
+    }
     uint32_t pa[MT][4][4];
 #pragma unroll
     for (int mt = 0; mt < MT; mt++) {
       const int r0 = wq0 + mt * 16 + g, r1 = r0 + 8;
-      if (edge) {
+      if (colMask) {
+      } else if (edge) {
 #pragma unroll
         for (int nt = 0; nt < 8; nt++) {
           const int j = k0 + nt * 8 + 2 * tq;
@@ -357,6 +430,7 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnFwdTcKernel(const T* __rest
       m[mt][0] = mx0;
       m[mt][1] = mx1;
       float rs0 = 0.f, rs1 = 0.f;
+      uint32_t kw[4] = {0u, 0u, 0u, 0u};  // keep bits of rows r0, r1 (DROP with p.keepBits)
 #pragma unroll
       for (int nt = 0; nt < 8; nt++) {
         float e0 = tcExp2((s[mt][nt][0] - ms0) * ke);
@@ -368,6 +442,7 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnFwdTcKernel(const T* __rest
         if constexpr (DROP) {
           float z[4];
           tcDropFwd(p, bh, r0, r1, k0 + nt * 8 + 2 * tq, tq, z);
+          if (p.keepBits) tcKeepBitsAdd(kw, nt, tq, z);
           e0 *= z[0];
           e1 *= z[1];
           e2 *= z[2];
@@ -377,6 +452,7 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnFwdTcKernel(const T* __rest
         pa[mt][nt >> 1][(nt & 1) * 2 + 0] = pack2<T>(e0, e1);
         pa[mt][nt >> 1][(nt & 1) * 2 + 1] = pack2<T>(e2, e3);
       }
+      if (DROP && p.keepBits) tcKeepBitsStore(p, bh, k0, r0, r1, tq, kw);
       l[mt][0] = l[mt][0] * a0 + rs0;
       l[mt][1] = l[mt][1] * a1 + rs1;
 #pragma unroll
@@ -531,6 +607,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
     const float a0 = m0 == -INFINITY ? 0.f : __expf(m0 - n0), a1 = m1 == -INFINITY ? 0.f : __expf(m1 - n1);
     float rs0 = 0.f, rs1 = 0.f;
     uint32_t pa[8][4];
+    uint32_t kw[4] = {0u, 0u, 0u, 0u};  // keep bits of rows r0, r1 (DROP with p.keepBits)
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
       const int j = k0 + nt * 8 + 2 * tq;
@@ -543,6 +620,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
       if constexpr (DROP) {
         float z[4];
         tcDropFwd(p, bh, r0, r1, j, tq, z);
+        if (p.keepBits) tcKeepBitsAdd(kw, nt, tq, z);
         e0 *= z[0];
         e1 *= z[1];
         e2 *= z[2];
@@ -554,6 +632,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
       pa[nt][2] = toTf32(e1);
       pa[nt][3] = toTf32(e3);
     }
+    if (DROP && p.keepBits) tcKeepBitsStore(p, bh, k0, r0, r1, tq, kw);
 #pragma unroll
     for (int o2 = 1; o2 <= 2; o2 <<= 1) {
       rs0 += __shfl_xor_sync(0xffffffffu, rs0, o2);
@@ -596,8 +675,11 @@ __global__ void __launch_bounds__(TC_THREADS) attnFwdTf32Kernel(const float* __r
 // backward: block = 64 key rows of one (b, h), 4 warps x 16 keys; loops over 64-query tiles, double-buffered
 // (the next tile's Q and dO come through cp.async while this one's products run; their B operands by ldmatrix).
 // S^T = K Q^T and dP^T = V dO^T per warp; dV += P^T dO, dK += dS^T Q; dQ += dS K through float32 atomics.
+// BITS: the dropout mask comes from the forward's keep bits (staged with Q and dO) instead of Philox draws;
+// COLMASK: the additive mask is constant along the query dim (key padding), so each thread loads its two key
+// columns once. Without them the kernel draws and reads per element.
 // ---------------------------------------------------------------------------------------------------------
-template <typename T, int D>
+template <typename T, int D, bool BITS, bool COLMASK>
 __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
                                                               const T* __restrict__ dout, const float2* __restrict__ stats,
                                                               const float* __restrict__ dd, float* __restrict__ dqAcc, T* __restrict__ dk,
@@ -612,13 +694,21 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __rest
   T* dSt = dOs0 + 2 * TC_BQ * KP;
   float2* stS0 = reinterpret_cast<float2*>(dSt + TC_BK * SP);  // two stages of the row statistics
   float* ddS0 = reinterpret_cast<float*>(stS0 + 2 * TC_BQ);    // two stages of the rows' dO . O
+  uint2* bitsS0 = reinterpret_cast<uint2*>(ddS0 + 2 * TC_BQ);  // two stages of the tile's keep bits (BITS)
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
   const int mat = lane >> 3, mr = lane & 7;
   const int k0 = blockIdx.x * TC_BK;
   const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
-  const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D, kOff = static_cast<int64_t>(bh) * p.Tk * D;
+  const int64_t qOff = static_cast<int64_t>(bh) * p.Tq * D;
   const T* qb = tcHead(q, p.qs, b, h);
+  const uint2* bitsG = BITS ? tcBitsRow(p, bh, blockIdx.x) : nullptr;
+  float mk0 = 0.f, mk1 = 0.f;  // COLMASK: this thread's two key columns of the mask
+  if constexpr (COLMASK) {
+    const float* mrow = p.mask + b * p.mb + h * p.mh;
+    if (kr0 < p.Tk) mk0 = mrow[kr0 * p.mj];
+    if (kr1 < p.Tk) mk1 = mrow[kr1 * p.mj];
+  }
   tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(Ks, tcHead(k, p.ks, b, h), k0, p.Tk, p.ks[2]);
   tcLoadRowsAsync<T, D, TC_BK, KP, TC_THREADS>(Vs, tcHead(v, p.vs, b, h), k0, p.Tk, p.vs[2]);
   // stage s <- query tile q0: Q and dO through cp.async (the copy runs under the previous tile's products),
@@ -626,6 +716,12 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __rest
   auto stage = [&](int q0, int s) {
     tcLoadRowsAsync<T, D, TC_BQ, KP, TC_THREADS>(Qs0 + s * TC_BQ * KP, qb, q0, p.Tq, p.qs[2]);
     tcLoadRowsAsync<T, D, TC_BQ, KP, TC_THREADS>(dOs0 + s * TC_BQ * KP, dout + qOff, q0, p.Tq, D);
+    if constexpr (BITS) {
+      if (threadIdx.x < TC_BQ / 2) {  // 16 bytes = the words of rows 2x, 2x + 1 (the row count is padded to even)
+        const int r = 2 * threadIdx.x;
+        cpAsync16(bitsS0 + s * TC_BQ + r, bitsG + q0 + r, q0 + r < p.Tq);
+      }
+    }
     cpAsyncCommit();
     for (int r = threadIdx.x; r < TC_BQ; r += TC_THREADS) {
       const int i = q0 + r;
@@ -651,6 +747,7 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __rest
     const T* dOs = dOs0 + s * TC_BQ * KP;
     const float2* stS = stS0 + s * TC_BQ;
     const float* ddS = ddS0 + s * TC_BQ;
+    const uint2* bitsS = bitsS0 + s * TC_BQ;
     // S^T and dP^T: (16 keys of this warp) x (64 queries)
     float sT[8][4], dpT[8][4];
 #pragma unroll
@@ -680,13 +777,17 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __rest
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
       float pv[4], sv[4], zk[4] = {1.f, 1.f, 1.f, 1.f};
-      if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
+      if constexpr (BITS) tcKeepBitsBwd(p, bitsS, nt, tq, warp, g, zk);
+      else if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
 #pragma unroll
       for (int e = 0; e < 4; e++) {
         const int lq = nt * 8 + 2 * tq + (e & 1);
         const int i = q0 + lq, j = e < 2 ? kr0 : kr1;
         const float2 st = stS[lq];
-        const float sc = sT[nt][e] * p.scale + tcScoreAdd(p, b, h, i, j);
+        float add;
+        if constexpr (COLMASK) add = tcOut(p, i, j) ? -INFINITY : (e < 2 ? mk0 : mk1);
+        else add = tcScoreAdd(p, b, h, i, j);
+        const float sc = sT[nt][e] * p.scale + add;
         const float pr = (st.x == -INFINITY || sc == -INFINITY) ? 0.f : __expf(sc - st.x - st.y);
         const float z = zk[e];
         pv[e] = pr * z;
@@ -742,23 +843,24 @@ __global__ void __launch_bounds__(TC_THREADS, 2) attnBwdTcKernel(const T* __rest
     }
   }
   cpAsyncWait<0>();
+  const int64_t gOff = b * p.gs[0] + h * p.gs[1];  // this head in dk / dv
 #pragma unroll
   for (int n = 0; n < D / 8; n++) {
     const int c = n * 8 + 2 * tq;
     if (kr0 < p.Tk) {
-      *reinterpret_cast<uint32_t*>(dk + kOff + static_cast<int64_t>(kr0) * D + c) = pack2<T>(dK[n][0], dK[n][1]);
-      *reinterpret_cast<uint32_t*>(dv + kOff + static_cast<int64_t>(kr0) * D + c) = pack2<T>(dV[n][0], dV[n][1]);
+      *reinterpret_cast<uint32_t*>(dk + gOff + static_cast<int64_t>(kr0) * p.gs[2] + c) = pack2<T>(dK[n][0], dK[n][1]);
+      *reinterpret_cast<uint32_t*>(dv + gOff + static_cast<int64_t>(kr0) * p.gs[2] + c) = pack2<T>(dV[n][0], dV[n][1]);
     }
     if (kr1 < p.Tk) {
-      *reinterpret_cast<uint32_t*>(dk + kOff + static_cast<int64_t>(kr1) * D + c) = pack2<T>(dK[n][2], dK[n][3]);
-      *reinterpret_cast<uint32_t*>(dv + kOff + static_cast<int64_t>(kr1) * D + c) = pack2<T>(dV[n][2], dV[n][3]);
+      *reinterpret_cast<uint32_t*>(dk + gOff + static_cast<int64_t>(kr1) * p.gs[2] + c) = pack2<T>(dK[n][2], dK[n][3]);
+      *reinterpret_cast<uint32_t*>(dv + gOff + static_cast<int64_t>(kr1) * p.gs[2] + c) = pack2<T>(dV[n][2], dV[n][3]);
     }
   }
 }
 
 template <int D>
 constexpr size_t tcBwdSmem() {
-  return (2 * TC_BK * (D + 8) + 4 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + 2 * TC_BQ * (sizeof(float2) + sizeof(float));
+  return (2 * TC_BK * (D + 8) + 4 * TC_BQ * (D + 8) + TC_BK * (TC_BQ + 8)) * 2 + 2 * TC_BQ * (sizeof(float2) + sizeof(float) + sizeof(uint2));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -785,7 +887,10 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTf32Kernel(const float* __r
   uint32_t* dSt = dOs + TC_BQ * KP;
   float2* stS = reinterpret_cast<float2*>(dSt + TC_BK * SP);
   float* ddS = reinterpret_cast<float*>(stS + TC_BQ);
+  uint2* bitsS = reinterpret_cast<uint2*>(ddS + TC_BQ);
   const int bh = blockIdx.y, b = bh / p.H, h = bh % p.H;
+  const bool bits = p.dropP > 0.f && p.keepBits;
+  const uint2* bitsG = bits ? tcBitsRow(p, bh, blockIdx.x) : nullptr;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, tq = lane & 3;
   const int k0 = blockIdx.x * TC_BK;
   const int kr0 = k0 + warp * 16 + g, kr1 = kr0 + 8;  // this thread's key rows in fragments
@@ -810,6 +915,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTf32Kernel(const float* __r
       const int i = q0 + r;
       stS[r] = i < p.Tq ? stats[static_cast<int64_t>(bh) * p.Tq + i] : make_float2(-INFINITY, 0.f);
       ddS[r] = i < p.Tq ? dd[static_cast<int64_t>(bh) * p.Tq + i] : 0.f;
+      if (bits) bitsS[r] = i < p.Tq ? bitsG[i] : make_uint2(0u, 0u);
     }
     __syncthreads();
     // S^T = K Q^T and dP^T = V dO^T: (16 keys of this warp) x (64 queries)
@@ -836,7 +942,8 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTf32Kernel(const float* __r
 #pragma unroll
     for (int nt = 0; nt < 8; nt++) {
       float pv[4], sv[4], zk[4] = {1.f, 1.f, 1.f, 1.f};
-      if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
+      if (bits) tcKeepBitsBwd(p, bitsS, nt, tq, warp, g, zk);
+      else if (p.dropP > 0.f) tcDropBwd(p, bh, q0 + nt * 8 + 2 * tq, kr0, g, zk);
 #pragma unroll
       for (int e = 0; e < 4; e++) {
         const int lq = nt * 8 + 2 * tq + (e & 1);
@@ -899,7 +1006,7 @@ __global__ void __launch_bounds__(TC_THREADS) attnBwdTf32Kernel(const float* __r
 
 template <int D>
 constexpr size_t tf32BwdSmem() {
-  return (2 * TC_BK * (D + 4) + 2 * TC_BQ * (D + 4) + TC_BK * (TC_BQ + 4)) * 4 + TC_BQ * sizeof(float2) + TC_BQ * sizeof(float);
+  return (2 * TC_BK * (D + 4) + 2 * TC_BQ * (D + 4) + TC_BK * (TC_BQ + 4)) * 4 + TC_BQ * (sizeof(float2) + sizeof(float) + sizeof(uint2));
 }
 
 }  // namespace tcuda

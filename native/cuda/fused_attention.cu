@@ -346,6 +346,20 @@ __global__ void castFromF32Kernel(const float* __restrict__ x, T* __restrict__ y
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) y[i] = fromF<T>(x[i]);
 }
 
+/** dq as (B, T, H, D) from the float32 accumulator in (B, H, T, D) order (heads merged for the projection's gradient). */
+template <typename T>
+__global__ void castPermuteF32Kernel(const float* __restrict__ x, T* __restrict__ y, int H, int T_, int D, int64_t n) {
+  for (int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int d = static_cast<int>(o % D);
+    int64_t r = o / D;
+    const int h = static_cast<int>(r % H);
+    r /= H;
+    const int t = static_cast<int>(r % T_);
+    const int64_t b = r / T_;
+    y[o] = fromF<T>(x[((b * H + h) * T_ + t) * D + d]);
+  }
+}
+
 template <int DMAX>
 size_t fwdSmem() { return (BQ * (DMAX + 1) + 2 * BK * (DMAX + 1) + BQ * (BK + 1)) * sizeof(float); }
 template <int DMAX>
@@ -389,6 +403,15 @@ bool useTensorCores() {
   return on;
 }
 
+/** Diagnostics: TESSERA_CUDA_ATTENTION_FAST=0 turns off the keep bits and the per-column mask path (A/B timing). */
+bool attnFastPaths() {
+  static const bool on = [] {
+    const char* e = std::getenv("TESSERA_CUDA_ATTENTION_FAST");
+    return !(e && std::string(e) == "0");
+  }();
+  return on;
+}
+
 TcParams tcParams(const AttnParams& p) {
   TcParams t{};
   t.B = p.B;
@@ -407,6 +430,10 @@ TcParams tcParams(const AttnParams& p) {
   t.mh = p.mh;
   t.mi = p.mi;
   t.mj = p.mj;
+  t.colMask = p.mask && p.mi == 0 && attnFastPaths();
+  t.gs[0] = static_cast<int64_t>(p.H) * p.Tk * p.D;  // dk / dv contiguous (B, H, Tk, D) unless the caller asks otherwise
+  t.gs[1] = static_cast<int64_t>(p.Tk) * p.D;
+  t.gs[2] = p.D;
   for (int i = 0; i < 3; i++) {
     t.qs[i] = p.qs[i];
     t.ks[i] = p.ks[i];
@@ -483,17 +510,27 @@ void launchTcFwd(Context& c, const T* q, const T* k, const T* v, T* out, float2*
   afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_fwd_tc_bf16" : "attention_fwd_tc_f16");
 }
 
-template <typename T, int D>
-void launchTcBwd(Context& c, dim3 grid, const T* q, const T* k, const T* v, const T* dout, const float2* st, const float* dd, float* dqAcc, T* dk,
-                 T* dv, const TcParams& p) {
+template <typename T, int D, bool BITS, bool COLMASK>
+void launchTcBwdAs(Context& c, dim3 grid, const T* q, const T* k, const T* v, const T* dout, const float2* st, const float* dd, float* dqAcc, T* dk,
+                   T* dv, const TcParams& p) {
   constexpr size_t smem = tcBwdSmem<D>();
   static bool configured[64] = {};
   if (!configured[c.device]) {
-    check(cudaFuncSetAttribute(attnBwdTcKernel<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
+    check(cudaFuncSetAttribute(attnBwdTcKernel<T, D, BITS, COLMASK>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)),
           "cudaFuncSetAttribute (attention_bwd_tc)");
     configured[c.device] = true;
   }
-  attnBwdTcKernel<T, D><<<grid, TC_THREADS, smem, c.stream>>>(q, k, v, dout, st, dd, dqAcc, dk, dv, p);
+  attnBwdTcKernel<T, D, BITS, COLMASK><<<grid, TC_THREADS, smem, c.stream>>>(q, k, v, dout, st, dd, dqAcc, dk, dv, p);
+}
+
+template <typename T, int D>
+void launchTcBwd(Context& c, dim3 grid, const T* q, const T* k, const T* v, const T* dout, const float2* st, const float* dd, float* dqAcc, T* dk,
+                 T* dv, const TcParams& p) {
+  // the dropout mask from the forward's keep bits when it kept them; a mask that is constant along the
+  // query dim (key padding, stride 0 there) is read once per key column
+  const bool bits = p.keepBits && p.dropP > 0.f, colMask = p.colMask;
+  if (bits) (colMask ? launchTcBwdAs<T, D, true, true> : launchTcBwdAs<T, D, true, false>)(c, grid, q, k, v, dout, st, dd, dqAcc, dk, dv, p);
+  else (colMask ? launchTcBwdAs<T, D, false, true> : launchTcBwdAs<T, D, false, false>)(c, grid, q, k, v, dout, st, dd, dqAcc, dk, dv, p);
   afterLaunch(std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_tc_bf16" : "attention_bwd_tc_f16");
 }
 
@@ -509,6 +546,18 @@ void launchTf32Bwd(Context& c, dim3 grid, const float* q, const float* k, const 
   }
   attnBwdTf32Kernel<D><<<grid, TC_THREADS, smem, c.stream>>>(q, k, v, dout, st, dd, dqAcc, dk, dv, p);
   afterLaunch("attention_bwd_tf32");
+}
+
+/** 64-bit keep-bit words of an attention: one per (b, h), 64-key tile and query row (rows padded to even). */
+int64_t keepBitsWords(const AttnParams& p) {
+  return static_cast<int64_t>(p.B) * p.H * ((p.Tk + 63) / 64) * ((p.Tq + 1) & ~1);
+}
+
+/** With dropout: a buffer for the forward's keep bits, held by `owner`; null without dropout. */
+uint2* allocKeepBits(int device, const AttnParams& p, napi::Owned& owner) {
+  if (p.dropP <= 0.f || !attnFastPaths()) return nullptr;
+  owner.reset(allocBuffer(device, DType::I32, 2 * keepBitsWords(p), false));
+  return reinterpret_cast<uint2*>(owner->data);
 }
 
 /** Reads the arguments shared by forward and backward: shape, mask, causal, scale, dropout. */
@@ -549,9 +598,12 @@ using namespace tcuda;
 using tcuda::napi::Owned;
 
 // attention(q, k, v, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
-//           qLayout | null, kLayout | null, vLayout | null, outBthd, tf32) -> [out, lse, seedLo, seedHi, offsetLo, offsetHi]
+//           qLayout | null, kLayout | null, vLayout | null, outBthd, tf32, forBackward)
+//   -> [out, lse, seedLo, seedHi, offsetLo, offsetHi, keepBits | null]
 // q, k, v are (B, H, T, D) views at any (b, h, t) strides (null: contiguous); the output is (B, H, Tq, D),
-// or (B, Tq, H, D) when outBthd. tf32: float32 inputs may run on TF32 tensor cores.
+// or (B, Tq, H, D) when outBthd. tf32: float32 inputs may run on TF32 tensor cores. forBackward: a backward
+// will run; with dropout on the tensor-core path the forward then also returns the dropout keep bits (one bit
+// per probability, see TcParams::keepBits), which the backward reads instead of drawing the mask again.
 TCUDA_FN(attention) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
@@ -564,8 +616,10 @@ TCUDA_FN(attention) {
   offs[2] = viewStrides(a, 15, v, "v", p, p.Tk, p.vs);
   outStrides(p, a.count() > 16 && !a.isNullish(16) && a.boolean(16));
   const bool tf32 = a.count() > 17 && !a.isNullish(17) && a.boolean(17);
+  const bool forBackward = a.count() > 18 && !a.isNullish(18) && a.boolean(18);
   Context& c = useDevice(q->device);
   const int64_t outN = static_cast<int64_t>(p.B) * p.H * p.Tq * p.D;
+  Owned bits;
   Owned out(allocBuffer(q->device, q->dtype, outN, false));
   // per row: (max, log of the sum) as a float2
   Owned lse(allocBuffer(q->device, DType::F32, 2 * static_cast<int64_t>(p.B) * p.H * p.Tq, false));
@@ -583,7 +637,8 @@ TCUDA_FN(attention) {
       const dim3 grid(static_cast<unsigned>((p.Tq + TC_BQ - 1) / TC_BQ), static_cast<unsigned>(p.B * p.H));
       if constexpr (!std::is_same_v<T, float>) {
         if (useTensorCores() && (p.D == 32 || p.D == 64 || p.D == 128) && viewsAligned(p, offs, 3, 8)) {
-          const TcParams tp = tcParams(p);
+          TcParams tp = tcParams(p);
+          if (forBackward && p.D <= 64) tp.keepBits = allocKeepBits(q->device, p, bits);
           if (p.D == 32) launchTcFwd<T, 32>(c, qp, kp, vp, out->as<T>(), st, tp);
           else if (p.D == 64) launchTcFwd<T, 64>(c, qp, kp, vp, out->as<T>(), st, tp);
           else launchTcFwd<T, 128>(c, qp, kp, vp, out->as<T>(), st, tp);
@@ -591,7 +646,8 @@ TCUDA_FN(attention) {
         }
       } else {
         if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
-          const TcParams tp = tcParams(p);
+          TcParams tp = tcParams(p);
+          if (forBackward) tp.keepBits = allocKeepBits(q->device, p, bits);
           const bool drop = p.dropP > 0.f;
           if (p.D == 32) (drop ? attnFwdTf32Kernel<32, true> : attnFwdTf32Kernel<32, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
           else (drop ? attnFwdTf32Kernel<64, true> : attnFwdTf32Kernel<64, false>)<<<grid, TC_THREADS, 0, c.stream>>>(qp, kp, vp, out->as<float>(), st, tp);
@@ -607,13 +663,18 @@ TCUDA_FN(attention) {
   return napi::makeArray(a.env, {napi::wrapOwned(a.env, out), napi::wrapOwned(a.env, lse),
                                  napi::makeNumber(a.env, static_cast<double>(p.seed & 0xffffffffu)), napi::makeNumber(a.env, static_cast<double>(p.seed >> 32)),
                                  napi::makeNumber(a.env, static_cast<double>(p.offset & 0xffffffffu)),
-                                 napi::makeNumber(a.env, static_cast<double>(p.offset >> 32))});
+                                 napi::makeNumber(a.env, static_cast<double>(p.offset >> 32)),
+                                 bits ? napi::wrapOwned(a.env, bits) : napi::makeNull(a.env)});
 }
 
 // attentionBackward(q, k, v, out, lse, dout, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
-//                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd, tf32) -> [dq, dk, dv]
-// q, k, v and out as the forward read and wrote them; dout, dq, dk and dv are (B, H, T, D) contiguous.
-// tf32: float32 inputs may run on TF32 tensor cores.
+//                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd, tf32,
+//                   keepBits | null, gradBthd) -> [dq, dk, dv, bthd]
+// q, k, v and out as the forward read and wrote them; dout is (B, H, Tq, D) contiguous; dq, dk and dv are
+// (B, H, T, D) contiguous, or (B, T, H, D) (heads merged) when gradBthd is asked and the tensor-core path
+// runs (bthd says which).
+// tf32: float32 inputs may run on TF32 tensor cores. keepBits: the forward's dropout keep bits (null: the
+// mask is drawn again from the same Philox stream; the two give the same mask).
 TCUDA_FN(attentionBackward) {
   Buffer* q = a.buffer(0);
   Buffer* k = a.buffer(1);
@@ -633,6 +694,12 @@ TCUDA_FN(attentionBackward) {
   offs[2] = viewStrides(a, 22, v, "v", p, p.Tk, p.vs);
   outStrides(p, a.count() > 23 && !a.isNullish(23) && a.boolean(23));
   const bool tf32 = a.count() > 24 && !a.isNullish(24) && a.boolean(24);
+  Buffer* bits = a.count() > 25 ? a.bufferOrNull(25) : nullptr;
+  const bool wantBthd = a.count() > 26 && !a.isNullish(26) && a.boolean(26);
+  bool bthd = false;
+  if (bits && (p.dropP <= 0.f || bits->bytes < static_cast<size_t>(keepBitsWords(p)) * sizeof(uint2))) {
+    throw OpError("attentionBackward: the keep bits do not match this attention's shape and dropout");
+  }
   Context& c = useDevice(q->device);
   const int64_t rows = static_cast<int64_t>(p.B) * p.H * p.Tq;
   const int64_t qn = rows * p.D, kn = static_cast<int64_t>(p.B) * p.H * p.Tk * p.D;
@@ -653,7 +720,14 @@ TCUDA_FN(attentionBackward) {
       bool done = false;
       if constexpr (!std::is_same_v<T, float>) {
         if (useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 8)) {
-          const TcParams tp = tcParams(p);
+          TcParams tp = tcParams(p);
+          if (bits) tp.keepBits = reinterpret_cast<uint2*>(bits->data);
+          if (wantBthd) {
+            bthd = true;
+            tp.gs[0] = static_cast<int64_t>(p.Tk) * p.H * p.D;
+            tp.gs[1] = p.D;
+            tp.gs[2] = static_cast<int64_t>(p.H) * p.D;
+          }
           const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
           if (p.D == 32) launchTcBwd<T, 32>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
           else launchTcBwd<T, 64>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
@@ -661,7 +735,8 @@ TCUDA_FN(attentionBackward) {
         }
       } else {
         if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
-          const TcParams tp = tcParams(p);
+          TcParams tp = tcParams(p);
+          if (bits) tp.keepBits = reinterpret_cast<uint2*>(bits->data);
           const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
           if (p.D == 32) launchTf32Bwd<32>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
           else launchTf32Bwd<64>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
@@ -674,7 +749,8 @@ TCUDA_FN(attentionBackward) {
         else launchBwd<T, 128>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
       }
       if constexpr (!std::is_same_v<T, float>) {
-        castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
+        if (bthd) castPermuteF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), p.H, p.Tq, p.D, qn);
+        else castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
         afterLaunch("attention_dq_cast");
       }
     });
@@ -683,7 +759,7 @@ TCUDA_FN(attentionBackward) {
     check(cudaMemsetAsync(dv->data, 0, dv->bytes, c.stream), "cudaMemsetAsync");
   }
   napi_value dqv = q->dtype == DType::F32 ? napi::wrapOwned(a.env, dqAcc) : napi::wrapOwned(a.env, dq);
-  return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv)});
+  return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv), napi::makeBool(a.env, bthd)});
 }
 
 // attentionProbs(q, k, lse, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, qLayout | null, kLayout | null)

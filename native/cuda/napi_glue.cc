@@ -168,6 +168,12 @@ napi_value makeBool(napi_env env, bool v) {
   return out;
 }
 
+napi_value makeNull(napi_env env) {
+  napi_value out;
+  check(napi_get_null(env, &out), "napi_get_null");
+  return out;
+}
+
 napi_value makeString(napi_env env, const std::string& s) {
   napi_value out;
   check(napi_create_string_utf8(env, s.c_str(), s.size(), &out), "napi_create_string_utf8");

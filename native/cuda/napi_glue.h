@@ -45,6 +45,7 @@ class CallArgs {
 napi_value wrap(napi_env env, Buffer* b);
 napi_value makeNumber(napi_env env, double v);
 napi_value makeBool(napi_env env, bool v);
+napi_value makeNull(napi_env env);
 napi_value makeString(napi_env env, const std::string& s);
 napi_value makeArray(napi_env env, const std::vector<napi_value>& items);
 napi_value makeObject(napi_env env);
@@ -57,13 +58,18 @@ void throwError(napi_env env, const std::string& message);
 
 /** Owns a new buffer until it is wrapped, so an error thrown before wrap() does not leak it. */
 struct Owned {
+  Owned() : b(nullptr) {}
   explicit Owned(Buffer* p) : b(p) {}
-  ~Owned() {
+  ~Owned() { reset(nullptr); }
+  /** Frees the buffer held (if any) and holds p. */
+  void reset(Buffer* p) {
     if (b) {
       freeBuffer(b);
       delete b;
     }
+    b = p;
   }
+  explicit operator bool() const { return b != nullptr; }
   Owned(const Owned&) = delete;
   Owned& operator=(const Owned&) = delete;
   Buffer* get() const { return b; }

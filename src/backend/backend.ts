@@ -92,6 +92,20 @@ export interface AttentionArgs {
    * as (B, Tq, H * D). Only passed where `attentionStrided` is set. Gradients are (B, H, T, D) contiguous either way.
    */
   outLayout?: 'bhtd' | 'bthd';
+  /**
+   * Order the backward may write dq, dk and dv in: 'bthd' asks for (B, T, H, D) contiguous (heads merged, so
+   * the gradient of a (B, T, H * D) projection needs no permute). A backend may ignore it; its result says
+   * which order it wrote. Only passed where `attentionStrided` is set.
+   */
+  gradLayout?: 'bhtd' | 'bthd';
+}
+
+/** What attentionBackward returns: the gradients in (B, H, T, D) order, or (B, T, H, D) when `layout` is 'bthd'. */
+export interface AttentionGrads {
+  dq: Storage;
+  dk: Storage;
+  dv: Storage;
+  layout?: 'bhtd' | 'bthd';
 }
 
 /** What the fused attention forward returns; `saved` is what its backward needs (opaque to the caller). */
@@ -205,7 +219,7 @@ export interface Backend {
   /** dlogits for per-row upstream gradients dlosses (rows). */
   crossEntropyBackward?(logits: Storage, targets: Storage, lse: Storage, dlosses: Storage, rows: number, n: number, ignoreIndex: number, labelSmoothing: number): Storage;
   attention?(args: AttentionArgs): AttentionResult;
-  attentionBackward?(args: AttentionArgs, result: AttentionResult, dout: Storage): { dq: Storage; dk: Storage; dv: Storage };
+  attentionBackward?(args: AttentionArgs, result: AttentionResult, dout: Storage): AttentionGrads;
   /** One AdamW step, in place on param, m and v (all float32, same length). */
   adamw?(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamWParams): void;
   /**

@@ -130,6 +130,13 @@ test('reductions over any axes, split paths for few outputs, NaN and ties', opts
     return [x.max(1), x.argmax(1)];
   });
   same('bf16 sum keeps bf16', (dev) => on(dev, data(512, 13), [4, 128]).to('bfloat16').sum(1), { atol: 1e-3, rtol: 1e-2 });
+  // column sums (bias gradients): 16-byte loads when the width allows, split over row chunks; widths that do not
+  // fill a block, a row count that is not a multiple of the row lanes, and a width that is not a vector multiple
+  for (const [R, N] of [[1000, 264], [3000, 40], [77, 1032], [500, 70]] as const) {
+    const x = data(R * N, 15 + N, -2, 2);
+    same(`column sums ${R}x${N} float32`, (dev) => on(dev, x, [R, N]).sum(0), { atol: 1e-4, rtol: 1e-5 });
+    same(`column sums ${R}x${N} bf16`, (dev) => on(dev, x, [R, N]).to('bfloat16').sum(0).to('float32'), { atol: 0.25, rtol: 1e-2 });
+  }
   same('int and bool sums', (dev) => [on(dev, randomInts(100, 10, 3), [10, 10]).sum(0), on(dev, data(100, 14), [10, 10]).gt(0).sum(1)]);
   same('variance', (dev) => on(dev, big, [3000, 70]).var(0), { atol: 1e-5, rtol: 1e-4 });
 });
@@ -693,20 +700,48 @@ test('float32 attention backward on TF32 tensor cores when TF32 is allowed (mask
   }
 });
 
+test('bf16 attention on strided head views: gradients come back in (B, T, H, D) order and match float32', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  // q, k, v as head views of (B, T, 3, H, D) projections: the backward writes dq/dk/dv with heads merged, so
+  // the projections' gradients are views; an odd length, cross-attention lengths, head dims 32 and 64, causal
+  const B = 2, H = 3;
+  for (const [D, Tq, Tk, causal] of [[64, 197, 197, false], [32, 70, 70, true], [64, 40, 130, false]] as const) {
+    const [qd, kd, gd] = [0, 1, 2].map((i) => data(B * Math.max(Tq, Tk) * 3 * H * D, 950 + i + D + Tq));
+    const run = (dev: string, dtype: 'float32' | 'bfloat16') => {
+      const qkv = on(dev, qd!.subarray(0, B * Tq * 3 * H * D), [B, Tq, 3, H, D]).to('bfloat16').to(dtype).requiresGrad_();
+      const kvx = on(dev, kd!.subarray(0, B * Tk * 3 * H * D), [B, Tk, 3, H, D]).to('bfloat16').to(dtype).requiresGrad_();
+      const q = qkv.select(2, 0).permute(0, 2, 1, 3), k = kvx.select(2, 1).permute(0, 2, 1, 3), v = kvx.select(2, 2).permute(0, 2, 1, 3);
+      const out = scaledDotProductAttention(q, k, v, { causal }).out;
+      out.to('float32').mul(on(dev, gd!.subarray(0, B * H * Tq * D), [B, H, Tq, D])).sum().backward();
+      return [out, qkv.grad!, kvx.grad!].map((t) => t.to('float32').toArray());
+    };
+    const ref = run('cpu-js', 'float32'), got = run(DUT, 'bfloat16');
+    ['out', 'dq', 'dk/dv'].forEach((name, i) => {
+      const e = relError(got[i]!, ref[i]!);
+      assert.ok(e < 2e-2, `D=${D} Tq=${Tq} Tk=${Tk}${causal ? ' causal' : ''}: bf16 ${name} relative error ${e}`);
+    });
+  }
+});
+
 test('attention dropout on tensor cores draws what the float32 kernels draw (bf16 and TF32, forward and backward)', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
+  // the tensor-core forward keeps its draws as bits for the backward; the float32 kernels draw them again
   const be = getBackend(DUT);
   const state = be.getRngState();
-  const B = 1, H = 2, D = 64;
-  // Tk % 4 == 0 (draws shared by lane pairs in both passes), Tk % 4 == 2 (backward only), odd Tk (neither);
-  // several key tiles (the forward's double-buffered K/V copies), causal
-  for (const [T, causal] of [[128, false], [70, false], [67, false], [200, true]] as const) {
+  const H = 2;
+  // Tk % 4 == 0 (draws shared by lane pairs), Tk % 4 == 2, odd Tk; several key tiles (the forward's
+  // double-buffered K/V copies); causal; an odd length with a key-padding mask over two sequences (key blocks
+  // and query tiles past the end, bit rows padded to even); head dim 32
+  for (const [B, T, D, causal, padded] of [[1, 128, 64, false, false], [1, 70, 64, false, false], [1, 67, 64, false, false], [1, 200, 64, true, false],
+    [2, 197, 64, false, true], [2, 131, 32, true, true]] as const) {
     const [qd, kd, vd, gd] = [0, 1, 2, 3].map((i) => data(B * H * T * D, 300 + i + T));
+    const keep = new Int32Array(B * T).fill(1);
+    for (let j = T - 11; j < T; j++) keep[(B - 1) * T + j] = 0;
     const run = (dtype: 'float32' | 'bfloat16', tf32 = false) => {
       be.setRngState(state);
       const [q, k, v] = [qd, kd, vd].map((d) => on(DUT, d!, [B, H, T, D]).to('bfloat16').to(dtype).requiresGrad_());
+      const mask = padded ? on(DUT, keep, [B, 1, 1, T]).gt(0) : undefined;
       setAllowTF32(tf32);
       try {
-        const out = scaledDotProductAttention(q!, k!, v!, { dropoutP: 0.2, causal }).out;
+        const out = scaledDotProductAttention(q!, k!, v!, { dropoutP: 0.2, causal, mask }).out;
         out.to('float32').mul(on(DUT, gd!, [B, H, T, D])).sum().backward();
         return [out, q!.grad!, k!.grad!, v!.grad!].map((t) => t.to('float32').toArray());
       } finally {
@@ -716,11 +751,11 @@ test('attention dropout on tensor cores draws what the float32 kernels draw (bf1
     const ref = run('float32'), half = run('bfloat16'), tf32 = run('float32', true);
     ['out', 'dq', 'dk', 'dv'].forEach((name, i) => {
       const e = relError(half[i]!, ref[i]!);
-      assert.ok(e < 2e-2, `T=${T}${causal ? ' causal' : ''} bf16 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
+      assert.ok(e < 2e-2, `B=${B} T=${T} D=${D}${causal ? ' causal' : ''}${padded ? ' padded' : ''} bf16 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
     });
     ['out', 'dq', 'dk', 'dv'].forEach((name, i) => {
       const e = relError(tf32[i]!, ref[i]!);
-      assert.ok(e < 1e-2, `T=${T}${causal ? ' causal' : ''} TF32 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
+      assert.ok(e < 1e-2, `B=${B} T=${T} D=${D}${causal ? ' causal' : ''}${padded ? ' padded' : ''} TF32 ${name}: relative error ${e} (a different dropout mask gives ~0.5)`);
     });
   }
 });

@@ -53,11 +53,13 @@ export interface CudaAddon {
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dl: Handle, rows: number, n: number, ignoreIndex: number, smoothing: number): Handle;
   attention(q: Handle, k: Handle, v: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
-    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean): [Handle, Handle, number, number, number, number];
+    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean,
+    forBackward: boolean): [Handle, Handle, number, number, number, number, Handle | null];
   attentionBackward(q: Handle, k: Handle, v: Handle, out: Handle, lse: Handle, dout: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
     seedLo: number, seedHi: number, offLo: number, offHi: number,
-    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean): [Handle, Handle, Handle];
+    qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean,
+    keepBits: Handle | null, gradBthd: boolean): [Handle, Handle, Handle, boolean];
   attentionProbs(q: Handle, k: Handle, lse: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number,
     qLayout: Float64Array | null, kLayout: Float64Array | null): Handle;

@@ -5,7 +5,7 @@
 import { TesseraError } from '../../errors.js';
 import {
   contiguousLayout, isContiguous, numel,
-  type AdamWParams, type AttentionArgs, type AttentionResult, type Backend, type BinaryOp, type Layout, type MapOp,
+  type AdamWParams, type AttentionArgs, type AttentionGrads, type AttentionResult, type Backend, type BinaryOp, type Layout, type MapOp,
   type MatmulEpilogue, type ReduceOp, type Storage,
 } from '../backend.js';
 import { allocHost, type DType, type HostArray } from '../../tensor/dtype.js';
@@ -17,12 +17,17 @@ import {
 import { DeviceMemory } from './memory.js';
 import { constantInts, CudaStorage, handleOf, intValuesOf, type IntValues } from './storage.js';
 
-/** What the fused attention forward keeps: its output, the per-row logsumexp and the dropout stream position. */
+/**
+ * What the fused attention forward keeps: its output, the per-row logsumexp, the dropout stream position and,
+ * with dropout on the tensor-core path, the keep bits (one per probability) the backward reads instead of
+ * drawing the mask again.
+ */
 interface FlashSaved {
   kind: 'flash';
   out: CudaStorage;
   lse: CudaStorage;
   rng: [number, number, number, number];
+  keepBits: CudaStorage | null;
 }
 
 interface PendingAdam {
@@ -373,10 +378,13 @@ export class CudaBackend implements Backend {
     const maskLayout = args.mask ? encodeLayout(args.mask.layout) : null;
     const [ql, kl, vl] = this.attentionLayouts(args);
     const r = this.call(() => this.addon.attention(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
-      B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale, args.dropoutP, ql, kl, vl, bthd, cudaSettings.allowTF32));
+      B, H, Tq, Tk, D, mask && this.h(mask, 'attention'), maskLayout, args.causal, args.scale, args.dropoutP, ql, kl, vl, bthd, cudaSettings.allowTF32,
+      args.needsBackward !== false));
     const out = this.wrap(args.q.dtype, B * H * Tq * D, r[0]);
     const lse = this.wrap('float32', B * H * Tq, r[1]);
-    const saved: FlashSaved = { kind: 'flash', out, lse, rng: [r[2], r[3], r[4], r[5]] };
+    // keep bits: int32 words, two per (b, h, 64-key tile, query row padded to even)
+    const keepBits = r[6] ? this.wrap('int32', 2 * B * H * Math.ceil(Tk / 64) * (Tq + (Tq & 1)), r[6]) : null;
+    const saved: FlashSaved = { kind: 'flash', out, lse, rng: [r[2], r[3], r[4], r[5]], keepBits };
     let probs: Storage | undefined;
     if (args.returnProbs) {
       probs = this.call(() => this.wrap('float32', B * H * Tq * Tk, this.addon.attentionProbs(this.h(args.q, 'attention'), this.h(args.k, 'attention'),
@@ -415,7 +423,7 @@ export class CudaBackend implements Backend {
     throw new TesseraError(`cuda attention: the additive mask must be float32, got ${m.dtype}`);
   }
 
-  attentionBackward(args: AttentionArgs, result: AttentionResult, dout: Storage) {
+  attentionBackward(args: AttentionArgs, result: AttentionResult, dout: Storage): AttentionGrads {
     const saved = result.saved as FlashSaved | ComposedSaved;
     if (saved?.kind === 'composed') return composedAttentionBackward(this, args, saved, dout);
     if (saved?.kind !== 'flash' || !(saved.out instanceof CudaStorage)) throw new TesseraError('cuda attentionBackward: the forward result is not from a cuda device');
@@ -423,12 +431,12 @@ export class CudaBackend implements Backend {
     const G = dout.dtype === args.q.dtype ? dout : this.copy(dout, contiguousLayout([dout.length]), args.q.dtype);
     const mask = args.mask ? this.asF32Mask(args.mask.storage) : null;
     const [ql, kl, vl] = this.attentionLayouts(args);
-    const [dq, dk, dv] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
+    const [dq, dk, dv, bthd] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
       saved.out.handle, saved.lse.handle, this.h(G, 'attention'), B, H, Tq, Tk, D, mask && this.h(mask, 'attention'),
       args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng, ql, kl, vl, args.outLayout === 'bthd',
-      cudaSettings.allowTF32));
+      cudaSettings.allowTF32, saved.keepBits?.handle ?? null, args.gradLayout === 'bthd'));
     const dt = args.q.dtype;
-    return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk), dv: this.wrap(dt, B * H * Tk * D, dv) };
+    return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk), dv: this.wrap(dt, B * H * Tk * D, dv), layout: bthd ? 'bthd' : 'bhtd' };
   }
 
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamWParams): void {

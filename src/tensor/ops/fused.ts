@@ -1,7 +1,7 @@
 // Ops that backends may fuse — softmax, log-softmax, layer norm, cross-entropy, scaled-dot-product
 // attention, LSTM cell — each with a composed fallback from primitives used when the backend lacks the
 // fused kernel (or when fused ops are switched off, which the tests do to check the fallbacks).
-import type { Backend } from '../../backend/backend.js';
+import type { Backend, Storage } from '../../backend/backend.js';
 import { ShapeError, TesseraError } from '../../errors.js';
 import { isGradEnabled } from '../../autograd/engine.js';
 import { autocastTarget } from '../autocast.js';
@@ -240,12 +240,15 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     if (strided && unitLast(q) && unitLast(k) && unitLast(v)) {
       // q, k, v read in place (e.g. heads of a (B, T, H * D) projection) and the output written as
       // (B, Tq, H, D), so splitting and merging heads around attention are views, not copies
-      const args = { ...base, q: q.storage, k: k.storage, v: v.storage, layouts: { q: q.layout, k: k.layout, v: v.layout }, outLayout: 'bthd' as const };
+      // the gradients may come back as (B, T, H, D) too: the projection's gradient is then a view, not a permute
+      const args = { ...base, q: q.storage, k: k.storage, v: v.storage, layouts: { q: q.layout, k: k.layout, v: v.layout }, outLayout: 'bthd' as const,
+        gradLayout: 'bthd' as const };
       const r = be.attention!(args);
       const view = Tensor.fromStorage(r.out, [B, Tq, H, D], be).transpose(1, 2);
       const out = Tensor.record(view, 'attention', [q, k, v], (g) => {
         const d = be.attentionBackward!(args, r, (ac ? g.to(ac).contiguous() : dense(g)).storage);
-        return [Tensor.fromStorage(d.dq, q.shape, be), Tensor.fromStorage(d.dk, k.shape, be), Tensor.fromStorage(d.dv, v.shape, be)];
+        const grad = (s: Storage, T: number) => (d.layout === 'bthd' ? Tensor.fromStorage(s, [B, T, H, D], be).transpose(1, 2) : Tensor.fromStorage(s, [B, H, T, D], be));
+        return [grad(d.dq, Tq), grad(d.dk, Tk), grad(d.dv, Tk)];
       });
       return { out, probs: r.probs ? Tensor.fromStorage(r.probs, [B, H, Tq, Tk], be) : undefined };
     }
