@@ -394,21 +394,21 @@ void launchBwd(Context& c, const T* q, const T* k, const T* v, const T* dout, co
   afterLaunch(std::is_same_v<T, float> ? "attention_bwd_f32" : std::is_same_v<T, __nv_bfloat16> ? "attention_bwd_bf16" : "attention_bwd_f16");
 }
 
+/** True when environment variable `name` is set to `value` (the diagnostic switches below read it once). */
+bool envIs(const char* name, const char* value) {
+  const char* e = std::getenv(name);
+  return e && std::string(e) == value;
+}
+
 /** The tensor-core kernels run for bf16/f16 unless TESSERA_CUDA_ATTENTION=simt (for comparisons). */
 bool useTensorCores() {
-  static const bool on = [] {
-    const char* e = std::getenv("TESSERA_CUDA_ATTENTION");
-    return !(e && std::string(e) == "simt");
-  }();
+  static const bool on = !envIs("TESSERA_CUDA_ATTENTION", "simt");
   return on;
 }
 
 /** Diagnostics: TESSERA_CUDA_ATTENTION_FAST=0 turns off the keep bits and the per-column mask path (A/B timing). */
 bool attnFastPaths() {
-  static const bool on = [] {
-    const char* e = std::getenv("TESSERA_CUDA_ATTENTION_FAST");
-    return !(e && std::string(e) == "0");
-  }();
+  static const bool on = !envIs("TESSERA_CUDA_ATTENTION_FAST", "0");
   return on;
 }
 
