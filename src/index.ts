@@ -14,7 +14,7 @@ export {
   type CrossEntropyOptions, type AttentionOptions,
 } from './tensor/ops/fused.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/engine.js';
-export { tidy, keep } from './tensor/scope.js';
+export { tidy, keep, stepScope } from './tensor/scope.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { getBackend, registerBackend, getDefaultDevice, setDefaultDevice, isDeviceAvailable } from './backend/registry.js';
 export type { Backend, Storage, Layout } from './backend/backend.js';

@@ -8,7 +8,7 @@ import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import {
   crossEntropy, getBackend, layerNorm, manualSeed, matmul, noGrad, optim, randint, randn, scaledDotProductAttention, softmax,
-  tensor, tidy, type Tensor,
+  stepScope, tensor, tidy, type Tensor,
 } from '../../src/index.js';
 import { cudaDeviceInfo, cudaEmptyCache, cudaMemoryStats, cudaProfile, setAllowTF32 } from '../../src/backend/cuda/index.js';
 import { withAutocast } from '../../src/tensor/autocast.js';
@@ -297,9 +297,10 @@ function runModel(row: ModelRow): Json {
     if (row.loss) {
       model.train();
       const opt = new optim.AdamW(model.parameters(), { lr: 1e-4 });
+      // forward and backward in a step scope, as the Trainer runs them: the activations are freed as the
+      // step ends, not at the next garbage collection
       const step = () => {
-        const loss = amp(() => row.loss!(model));
-        loss.backward();
+        stepScope(() => amp(() => row.loss!(model)).backward());
         opt.step();
         opt.zeroGrad();
       };

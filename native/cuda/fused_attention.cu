@@ -346,17 +346,16 @@ __global__ void castFromF32Kernel(const float* __restrict__ x, T* __restrict__ y
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += static_cast<int64_t>(gridDim.x) * blockDim.x) y[i] = fromF<T>(x[i]);
 }
 
-/** dq as (B, T, H, D) from the float32 accumulator in (B, H, T, D) order (heads merged for the projection's gradient). */
+/** dq as (B, T, H, D) rows from the float32 accumulator in (B, H, T, D) order (heads merged for the projection's gradient). */
 template <typename T>
-__global__ void castPermuteF32Kernel(const float* __restrict__ x, T* __restrict__ y, int H, int T_, int D, int64_t n) {
+__global__ void castPermuteF32Kernel(const float* __restrict__ x, T* __restrict__ y, int H, int T_, int D, int64_t rowStride, int64_t n) {
+  // rowStride: elements between consecutive (b, t) rows of y (H * D, or 3 * H * D inside a packed q/k/v gradient)
   for (int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n; o += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int d = static_cast<int>(o % D);
     int64_t r = o / D;
     const int h = static_cast<int>(r % H);
     r /= H;
-    const int t = static_cast<int>(r % T_);
-    const int64_t b = r / T_;
-    y[o] = fromF<T>(x[((b * H + h) * T_ + t) * D + d]);
+    y[r * rowStride + h * D + d] = fromF<T>(x[((r / T_ * H + h) * T_ + r % T_) * D + d]);
   }
 }
 
@@ -669,10 +668,12 @@ TCUDA_FN(attention) {
 
 // attentionBackward(q, k, v, out, lse, dout, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, dropoutP,
 //                   seedLo, seedHi, offsetLo, offsetHi, qLayout | null, kLayout | null, vLayout | null, outBthd, tf32,
-//                   keepBits | null, gradBthd) -> [dq, dk, dv, bthd]
-// q, k, v and out as the forward read and wrote them; dout is (B, H, Tq, D) contiguous; dq, dk and dv are
-// (B, H, T, D) contiguous, or (B, T, H, D) (heads merged) when gradBthd is asked and the tensor-core path
-// runs (bthd says which).
+//                   keepBits | null, gradLayout) -> [dq, dk, dv, layout]
+// q, k, v and out as the forward read and wrote them; dout is (B, H, Tq, D) contiguous. gradLayout asks for the
+// order of the gradients: 0, (B, H, T, D) contiguous each; 1, (B, T, H, D) each (heads merged); 2, one
+// (B, T, 3, H, D) buffer holding dq, dk and dv side by side (the gradient of a fused q/k/v projection; self-
+// attention only), returned as dq with dk and dv null. Only the half-precision tensor-core backward writes 1
+// and 2; layout says which order was used.
 // tf32: float32 inputs may run on TF32 tensor cores. keepBits: the forward's dropout keep bits (null: the
 // mask is drawn again from the same Philox stream; the two give the same mask).
 TCUDA_FN(attentionBackward) {
@@ -695,18 +696,26 @@ TCUDA_FN(attentionBackward) {
   outStrides(p, a.count() > 23 && !a.isNullish(23) && a.boolean(23));
   const bool tf32 = a.count() > 24 && !a.isNullish(24) && a.boolean(24);
   Buffer* bits = a.count() > 25 ? a.bufferOrNull(25) : nullptr;
-  const bool wantBthd = a.count() > 26 && !a.isNullish(26) && a.boolean(26);
-  bool bthd = false;
+  const int64_t wantLayout = a.count() > 26 && !a.isNullish(26) ? a.integer(26) : 0;
   if (bits && (p.dropP <= 0.f || bits->bytes < static_cast<size_t>(keepBitsWords(p)) * sizeof(uint2))) {
     throw OpError("attentionBackward: the keep bits do not match this attention's shape and dropout");
   }
   Context& c = useDevice(q->device);
   const int64_t rows = static_cast<int64_t>(p.B) * p.H * p.Tq;
   const int64_t qn = rows * p.D, kn = static_cast<int64_t>(p.B) * p.H * p.Tk * p.D;
+  const int64_t HD = static_cast<int64_t>(p.H) * p.D;
+  const bool half = q->dtype != DType::F32;
+  const bool tcHalf = half && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 8);
+  const int layout = !tcHalf ? 0 : wantLayout == 2 && p.Tq == p.Tk ? 2 : wantLayout >= 1 ? 1 : 0;
   Owned dqAcc(allocBuffer(q->device, DType::F32, qn, true));
-  Owned dk(allocBuffer(q->device, q->dtype, kn, false));
-  Owned dv(allocBuffer(q->device, q->dtype, kn, false));
-  Owned dq(q->dtype == DType::F32 ? nullptr : allocBuffer(q->device, q->dtype, qn, false));
+  Owned dq, dk, dv;
+  if (layout == 2) {
+    dq.reset(allocBuffer(q->device, q->dtype, 3 * qn, false));
+  } else {
+    dk.reset(allocBuffer(q->device, q->dtype, kn, false));
+    dv.reset(allocBuffer(q->device, q->dtype, kn, false));
+    if (half) dq.reset(allocBuffer(q->device, q->dtype, qn, false));
+  }
   if (qn > 0 && kn > 0) {
     Scratch dd(q->device, rows * sizeof(float));
     dispatchFloat(q->dtype, "attentionBackward", [&](auto tag) {
@@ -717,49 +726,55 @@ TCUDA_FN(attentionBackward) {
       const T* qp = q->as<T>() + offs[0];
       const T* kp = k->as<T>() + offs[1];
       const T* vp = v->as<T>() + offs[2];
+      T* dkp = layout == 2 ? dq->as<T>() + HD : dk->as<T>();
+      T* dvp = layout == 2 ? dq->as<T>() + 2 * HD : dv->as<T>();
+      const dim3 tcGrid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
       bool done = false;
       if constexpr (!std::is_same_v<T, float>) {
-        if (useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 8)) {
+        if (tcHalf) {
           TcParams tp = tcParams(p);
           if (bits) tp.keepBits = reinterpret_cast<uint2*>(bits->data);
-          if (wantBthd) {
-            bthd = true;
-            tp.gs[0] = static_cast<int64_t>(p.Tk) * p.H * p.D;
+          if (layout > 0) {
+            const int64_t row = layout == 2 ? 3 * HD : HD;  // between consecutive tokens of dk / dv
+            tp.gs[0] = row * p.Tk;
             tp.gs[1] = p.D;
-            tp.gs[2] = static_cast<int64_t>(p.H) * p.D;
+            tp.gs[2] = row;
           }
-          const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
-          if (p.D == 32) launchTcBwd<T, 32>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
-          else launchTcBwd<T, 64>(c, grid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), tp);
+          if (p.D == 32) launchTcBwd<T, 32>(c, tcGrid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, tp);
+          else launchTcBwd<T, 64>(c, tcGrid, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, tp);
           done = true;
         }
       } else {
         if (tf32 && useTensorCores() && (p.D == 32 || p.D == 64) && viewsAligned(p, offs, 3, 4)) {
           TcParams tp = tcParams(p);
           if (bits) tp.keepBits = reinterpret_cast<uint2*>(bits->data);
-          const dim3 grid(static_cast<unsigned>((p.Tk + TC_BK - 1) / TC_BK), static_cast<unsigned>(p.B * p.H));
-          if (p.D == 32) launchTf32Bwd<32>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
-          else launchTf32Bwd<64>(c, grid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<float>(), dv->as<float>(), tp);
+          if (p.D == 32) launchTf32Bwd<32>(c, tcGrid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, tp);
+          else launchTf32Bwd<64>(c, tcGrid, qp, kp, vp, dout->as<float>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, tp);
           done = true;
         }
       }
       if (!done) {
-        if (p.D <= 32) launchBwd<T, 32>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-        else if (p.D <= 64) launchBwd<T, 64>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
-        else launchBwd<T, 128>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dk->as<T>(), dv->as<T>(), p);
+        if (p.D <= 32) launchBwd<T, 32>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, p);
+        else if (p.D <= 64) launchBwd<T, 64>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, p);
+        else launchBwd<T, 128>(c, qp, kp, vp, dout->as<T>(), st, dd.as<float>(), dqAcc->as<float>(), dkp, dvp, p);
       }
       if constexpr (!std::is_same_v<T, float>) {
-        if (bthd) castPermuteF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), p.H, p.Tq, p.D, qn);
-        else castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
+        if (layout > 0) {
+          castPermuteF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), p.H, p.Tq, p.D, layout == 2 ? 3 * HD : HD, qn);
+        } else {
+          castFromF32Kernel<T><<<blocksFor(qn, 256), 256, 0, c.stream>>>(dqAcc->as<float>(), dq->as<T>(), qn);
+        }
         afterLaunch("attention_dq_cast");
       }
     });
-  } else if (kn > 0) {
-    check(cudaMemsetAsync(dk->data, 0, dk->bytes, c.stream), "cudaMemsetAsync");
-    check(cudaMemsetAsync(dv->data, 0, dv->bytes, c.stream), "cudaMemsetAsync");
+  } else {
+    // no queries or no keys: zero gradients (layout 2 needs Tq == Tk, so it has nothing to zero)
+    for (Owned* g : {&dq, &dk, &dv})
+      if (*g && (*g)->bytes > 0) check(cudaMemsetAsync((*g)->data, 0, (*g)->bytes, c.stream), "cudaMemsetAsync");
   }
-  napi_value dqv = q->dtype == DType::F32 ? napi::wrapOwned(a.env, dqAcc) : napi::wrapOwned(a.env, dq);
-  return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv), napi::makeBool(a.env, bthd)});
+  napi_value dqv = half ? napi::wrapOwned(a.env, dq) : napi::wrapOwned(a.env, dqAcc);
+  if (layout == 2) return napi::makeArray(a.env, {dqv, napi::makeNull(a.env), napi::makeNull(a.env), napi::makeNumber(a.env, 2)});
+  return napi::makeArray(a.env, {dqv, napi::wrapOwned(a.env, dk), napi::wrapOwned(a.env, dv), napi::makeNumber(a.env, layout)});
 }
 
 // attentionProbs(q, k, lse, B, H, Tq, Tk, D, mask | null, maskLayout | null, causal, scale, qLayout | null, kLayout | null)

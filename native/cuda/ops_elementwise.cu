@@ -132,12 +132,67 @@ struct ActivationF {
   }
 };
 
+/**
+ * y = op(a, b) with one float32 operand and one half (bf16/f16) operand, both dense, float32 out: the
+ * residual add of a half branch onto a float32 stream without a cast pass first. HALF_FIRST: a is the half one.
+ */
+template <int OP, typename TH, bool HALF_FIRST>
+__global__ void mixedZipKernel(const float* __restrict__ f, const TH* __restrict__ h, float* __restrict__ y, int64_t n, int64_t nv) {
+  // nv: leading groups of four done with vector loads (0 when the operands are not aligned for them)
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  auto op = [](float x, float hv) { return HALF_FIRST ? binaryValue<float>(OP, hv, x) : binaryValue<float>(OP, x, hv); };
+  for (int64_t v = tid; v < nv; v += stride) {
+    const float4 pf = reinterpret_cast<const float4*>(f)[v];
+    const Pack<TH, 4> ph = reinterpret_cast<const Pack<TH, 4>*>(h)[v];
+    reinterpret_cast<float4*>(y)[v] = make_float4(op(pf.x, toF<TH>(ph.v[0])), op(pf.y, toF<TH>(ph.v[1])), op(pf.z, toF<TH>(ph.v[2])), op(pf.w, toF<TH>(ph.v[3])));
+  }
+  for (int64_t i = nv * 4 + tid; i < n; i += stride) y[i] = op(f[i], toF<TH>(h[i]));
+}
+
+/** The mixed float32/half binary ops (add, sub, mul, div on dense operands of one shape); null when not one. */
+Buffer* mixedBinary(Context& c, int op, Buffer* x, const HostLayout& xl, Buffer* y, const HostLayout& yl, const Walk<2>& w) {
+  const bool xHalf = x->dtype == DType::BF16 || x->dtype == DType::F16, yHalf = y->dtype == DType::BF16 || y->dtype == DType::F16;
+  if (!((xHalf && y->dtype == DType::F32) || (yHalf && x->dtype == DType::F32)) || !walkDense(w)) return nullptr;
+  if (op != kAdd && op != kSub && op != kMul && op != kDiv) return nullptr;
+  const Buffer* hb = xHalf ? x : y;
+  const float* f = (xHalf ? y : x)->as<float>() + (xHalf ? yl.offset : xl.offset);
+  const int64_t hOff = xHalf ? xl.offset : yl.offset;
+  const int64_t n = xl.numel();
+  napi::Owned out(allocBuffer(x->device, DType::F32, n, false));
+  if (n == 0) return out.release();
+  const bool vec = reinterpret_cast<uintptr_t>(f) % 16 == 0 && hOff % 4 == 0;
+  const int64_t nv = vec ? n / 4 : 0;
+  const unsigned blocks = ewBlocks(c, vec ? (n + 3) / 4 : n, 256);
+  dispatchFloat(hb->dtype, "binary", [&](auto tag) {
+    using TH = decltype(tag);
+    if constexpr (!std::is_same_v<TH, float>) {
+      const TH* h = hb->as<TH>() + hOff;
+      withHotBinary(op, [&](auto opc) {
+        constexpr int OP = decltype(opc)::value;
+        if (xHalf) mixedZipKernel<OP, TH, true><<<blocks, 256, 0, c.stream>>>(f, h, out->as<float>(), n, nv);
+        else mixedZipKernel<OP, TH, false><<<blocks, 256, 0, c.stream>>>(f, h, out->as<float>(), n, nv);
+        return true;
+      });
+      afterLaunch("binary_mixed");
+    }
+  });
+  return out.release();
+}
+
 }  // namespace
 
 void applyActivationInPlace(Context& c, Buffer* y, int act) {
   if (act == kActNone || y->length == 0) return;
+  const int mapOp = act == kActRelu ? kRelu : act == kActGelu ? kGelu : kGeluTanh;
   dispatchFloat(y->dtype, "matmul activation", [&](auto tag) {
     using T = decltype(tag);
+    // the map kernels' vectorised path, in place (each thread reads its elements before writing them)
+    if (withHotMap(mapOp, [&](auto opc) {
+          return tryVecMap(c, "activation_vec", y->as<T>(), y->as<T>(), y->length, MapOpFn<decltype(opc)::value, T, T>{0, 0});
+        })) {
+      return;
+    }
     Walk<1> w{};
     w.nd = 1;
     w.shape[0] = y->length;
@@ -200,14 +255,19 @@ TCUDA_FN(binary) {
   const HostLayout yl = a.layout(4);
   napi::checkLayout("binary", x, xl);
   napi::checkLayout("binary", y, yl);
-  if (x->dtype != y->dtype) throw OpError(std::string("binary: dtypes ") + dtypeName(x->dtype) + " and " + dtypeName(y->dtype) + " differ");
   if (x->device != y->device) throw OpError("binary: storages on cuda:" + std::to_string(x->device) + " and cuda:" + std::to_string(y->device));
   Context& c = useDevice(x->device);
+  const int64_t* strides[2] = {xl.strides, yl.strides};
+  const Walk<2> w = makeWalk<2>(xl.shape, xl.nd, strides);
+  if (x->dtype != y->dtype) {
+    if (profiling()) profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + "+" + dtypeName(y->dtype) + " " + xl.shapeString());
+    Owned mixed(mixedBinary(c, op, x, xl, y, yl, w));
+    if (mixed) return napi::wrapOwned(a.env, mixed);
+    throw OpError(std::string("binary: dtypes ") + dtypeName(x->dtype) + " and " + dtypeName(y->dtype) + " differ");
+  }
   const DType outT = isCompare(op) ? DType::Bool : x->dtype;
   const int64_t n = xl.numel();
   Owned out(allocBuffer(x->device, outT, n, false));
-  const int64_t* strides[2] = {xl.strides, yl.strides};
-  const Walk<2> w = makeWalk<2>(xl.shape, xl.nd, strides);
   if (profiling()) {
     const char* bc = outT == DType::Bool ? nullptr : broadcastKind(w);
     profileDetail(std::to_string(op) + " " + dtypeName(x->dtype) + " " + xl.shapeString() +

@@ -203,6 +203,81 @@ __global__ void colSumFinishKernel(const float* __restrict__ partial, T* __restr
 }
 
 /**
+ * Column sums of a contiguous (R, N) matrix with 16-byte loads (N a multiple of the vector width, rows
+ * aligned): a thread owns VEC adjacent columns, 32 threads x 8 row lanes per block; blocks along y take
+ * row chunks and leave float32 partials (or the result when there is one chunk).
+ */
+template <typename T>
+__global__ void colSumVecKernel(const T* __restrict__ x, T* __restrict__ out, float* __restrict__ partial, int64_t R, int64_t N, int64_t chunk) {
+  constexpr int VEC = 16 / sizeof(T);
+  __shared__ float sm[8][32 * VEC + 1];
+  const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+  const int64_t c0 = static_cast<int64_t>(blockIdx.x) * 32 * VEC;
+  const int64_t col = c0 + tx * VEC;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk, r1 = min(R, r0 + chunk);
+  float a[VEC], b[VEC];
+#pragma unroll
+  for (int i = 0; i < VEC; i++) a[i] = b[i] = 0.f;
+  if (col < N) {
+    int64_t r = r0 + ty;
+    for (; r + 24 < r1; r += 32) {  // four loads in flight
+      uint4 u[4];
+#pragma unroll
+      for (int j = 0; j < 4; j++) u[j] = *reinterpret_cast<const uint4*>(x + (r + 8 * j) * N + col);
+#pragma unroll
+      for (int j = 0; j < 4; j++) {
+        const T* e = reinterpret_cast<const T*>(&u[j]);
+#pragma unroll
+        for (int i = 0; i < VEC; i++) (j & 1 ? b : a)[i] += toF<T>(e[i]);
+      }
+    }
+    for (; r < r1; r += 8) {
+      const uint4 u = *reinterpret_cast<const uint4*>(x + r * N + col);
+      const T* e = reinterpret_cast<const T*>(&u);
+#pragma unroll
+      for (int i = 0; i < VEC; i++) a[i] += toF<T>(e[i]);
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < VEC; i++) sm[ty][tx * VEC + i] = a[i] + b[i];
+  __syncthreads();
+  for (int j = threadIdx.x; j < 32 * VEC; j += blockDim.x) {
+    const int64_t cj = c0 + j;
+    if (cj >= N) break;
+    float acc = 0.f;
+#pragma unroll
+    for (int k = 0; k < 8; k++) acc += sm[k][j];
+    if (gridDim.y == 1) out[cj] = fromF<T>(acc);
+    else partial[blockIdx.y * N + cj] = acc;
+  }
+}
+
+/** Second pass of the column sums: 32 columns x 32 lanes over the chunks per block, a fixed order. */
+template <typename T>
+__global__ void colSumPartialsKernel(const float* __restrict__ partial, T* __restrict__ out, int64_t N, int splits) {
+  __shared__ float sm[32][33];
+  const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
+  const int64_t col = static_cast<int64_t>(blockIdx.x) * 32 + tx;
+  float a0 = 0.f, a1 = 0.f;  // two loads in flight per thread
+  if (col < N) {
+    int s = ty;
+    for (; s + 32 < splits; s += 64) {
+      a0 += partial[s * N + col];
+      a1 += partial[(s + 32) * N + col];
+    }
+    if (s < splits) a0 += partial[s * N + col];
+  }
+  sm[ty][tx] = a0 + a1;
+  __syncthreads();
+  if (ty == 0 && col < N) {
+    float t = 0.f;
+#pragma unroll
+    for (int k = 0; k < 32; k++) t += sm[k][tx];
+    out[col] = fromF<T>(t);
+  }
+}
+
+/**
  * Whole-tensor float32 sum, first pass: each thread adds 16-byte vectors over a grid stride (two independent
  * accumulators), the block's total goes to partial[blockIdx.x]; block 0 also adds the elements past the last
  * whole vector. Fixed grid and order: deterministic.
@@ -289,6 +364,23 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
   }
   if constexpr (std::is_same_v<V_t<T>, float> && std::is_same_v<T, TO>) {
     if (op == kSum && kept.nd == 1 && kept.strides[0][0] == 1 && red.nd == 1 && red.strides[0][0] == outN && R >= 64) {
+      constexpr int VEC = 16 / sizeof(T);
+      if (outN % VEC == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0) {
+        // about four blocks per SM, at least 128 rows per chunk (four loads in flight per thread)
+        const int64_t gx = (outN + 32 * VEC - 1) / (32 * VEC);
+        int64_t splits = std::min<int64_t>((sm * 4 + gx - 1) / gx, R / 128);
+        splits = std::max<int64_t>(1, std::min<int64_t>(splits, 128));
+        const int64_t chunk = (R + splits - 1) / splits;
+        splits = (R + chunk - 1) / chunk;
+        Scratch part(x->device, (splits > 1 ? splits : 1) * outN * sizeof(float));
+        colSumVecKernel<T><<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
+        afterLaunch("reduce_col_sum_vec");
+        if (splits > 1) {
+          colSumPartialsKernel<T><<<static_cast<unsigned>((outN + 31) / 32), 1024, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
+          afterLaunch("reduce_col_sum_partials");
+        }
+        return;
+      }
       const int64_t gx = (outN + 31) / 32;
       int64_t splits = std::min<int64_t>((sm * 8 + gx - 1) / gx, (R + 63) / 64);
       if (splits < 1) splits = 1;

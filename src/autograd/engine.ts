@@ -141,14 +141,18 @@ export function runBackward(root: Tensor, grad: Tensor, opts: BackwardOptions = 
   else noGrad(run);
 }
 
-/** Writes slice gradients (adding where they overlap, or onto `dense`) into one new contiguous tensor. */
+/**
+ * Writes slice gradients (adding where they overlap, or onto `dense`) into one new contiguous tensor. When
+ * the slices already sit in place in one storage that holds exactly the whole gradient (a fused q/k/v
+ * projection whose attention backward wrote all three parts into one buffer), that storage is the result.
+ */
 function writeSlices(dense: Tensor | undefined, pending: readonly SliceGrad[]): Tensor {
   const first = pending[0]!;
   const backend = first.grad.backend;
   const dtype = dense?.dtype ?? first.grad.dtype;
   const shape = first.shape;
-  const storage = dense ? backend.copy(dense.storage, dense.layout, dtype) : backend.zeros(dtype, numel(shape));
   const full = contiguousLayout(shape);
+  const region = (p: SliceGrad): Layout => ({ shape: p.grad.shape, strides: full.strides, offset: p.start * full.strides[p.axis]! });
   // plain writes are enough when nothing was there and the slices are disjoint ranges of one axis
   const sorted = [...pending].sort((a, b) => a.start - b.start);
   let disjoint = !dense && pending.every((p) => p.axis === first.axis);
@@ -156,11 +160,30 @@ function writeSlices(dense: Tensor | undefined, pending: readonly SliceGrad[]): 
     const prev = sorted[i - 1]!;
     if (prev.start + prev.grad.layout.shape[prev.axis]! > sorted[i]!.start) disjoint = false;
   }
+  if (disjoint && coversInPlace(sorted, shape, region)) return new Tensor(first.grad.storage, full, backend);
+  const storage = dense ? backend.copy(dense.storage, dense.layout, dtype) : backend.zeros(dtype, numel(shape));
   for (const p of pending) {
-    const region: Layout = { shape: p.grad.shape, strides: full.strides, offset: p.start * full.strides[p.axis]! };
+    const r = region(p);
     let src = p.grad.dtype === dtype ? p.grad : p.grad.to(dtype);
-    if (!disjoint) src = new Tensor(storage, region, backend).add(src);
-    backend.copyInto(storage, region, src.storage, src.layout);
+    if (!disjoint) src = new Tensor(storage, r, backend).add(src);
+    backend.copyInto(storage, r, src.storage, src.layout);
   }
   return Tensor.fromStorage(storage, shape, backend);
+}
+
+/**
+ * Whether disjoint slices (sorted by start) tile their axis and each gradient is already the view of its
+ * region in one shared storage of exactly numel(shape) elements (strides of size-1 dims do not matter).
+ */
+function coversInPlace(sorted: readonly SliceGrad[], shape: readonly number[], region: (p: SliceGrad) => Layout): boolean {
+  const storage = sorted[0]!.grad.storage;
+  if (storage.length !== numel(shape)) return false;
+  let next = 0;
+  for (const p of sorted) {
+    const g = p.grad, want = region(p);
+    if (g.storage !== storage || p.start !== next || g.layout.offset !== want.offset) return false;
+    if (!g.layout.strides.every((s, i) => s === want.strides[i] || want.shape[i] === 1)) return false;
+    next += g.shape[p.axis]!;
+  }
+  return next === shape[sorted[0]!.axis];
 }

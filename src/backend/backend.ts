@@ -94,18 +94,23 @@ export interface AttentionArgs {
   outLayout?: 'bhtd' | 'bthd';
   /**
    * Order the backward may write dq, dk and dv in: 'bthd' asks for (B, T, H, D) contiguous (heads merged, so
-   * the gradient of a (B, T, H * D) projection needs no permute). A backend may ignore it; its result says
-   * which order it wrote. Only passed where `attentionStrided` is set.
+   * the gradient of a (B, T, H * D) projection needs no permute); 'packed' (self-attention, Tq = Tk) asks for
+   * one (B, T, 3, H, D) storage holding dq, dk and dv side by side: the gradient of a fused q/k/v projection,
+   * with nothing left to copy. A backend may ignore it; its result says which order it wrote. Only passed
+   * where `attentionStrided` is set.
    */
-  gradLayout?: 'bhtd' | 'bthd';
+  gradLayout?: 'bhtd' | 'bthd' | 'packed';
 }
 
-/** What attentionBackward returns: the gradients in (B, H, T, D) order, or (B, T, H, D) when `layout` is 'bthd'. */
+/**
+ * What attentionBackward returns: the gradients in (B, H, T, D) order, or (B, T, H, D) when `layout` is 'bthd'.
+ * With 'packed', dq, dk and dv are one (B, T, 3, H, D) storage (dq at offset 0, dk at H * D, dv at 2 * H * D).
+ */
 export interface AttentionGrads {
   dq: Storage;
   dk: Storage;
   dv: Storage;
-  layout?: 'bhtd' | 'bthd';
+  layout?: 'bhtd' | 'bthd' | 'packed';
 }
 
 /** What the fused attention forward returns; `saved` is what its backward needs (opaque to the caller). */
@@ -131,6 +136,12 @@ export interface Backend {
   readonly attentionStrided?: true;
   /** The dtypes of q/k/v the strided attention takes; absent: float32 only. */
   readonly attentionStridedDTypes?: readonly DType[];
+  /**
+   * Binary ops that take a float32 operand with a bfloat16 or float16 one as they are, when both are
+   * contiguous with one shape, and return float32 (a half branch added onto a float32 residual stream needs
+   * no cast pass first). Absent: binary operands always share a dtype.
+   */
+  readonly mixedFloatBinary?: readonly BinaryOp[];
 
   /**
    * Backends that compute asynchronously may say what the host knows of an integer storage's values (they

@@ -80,9 +80,21 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * @internal A scope for one training (micro-)step that tracks even with autograd on: fn must finish its
- * graph (run backward) before it returns, so that no backward closure needs what the scope frees. Gradients,
- * parameters and optimizer state are kept as always. What the Trainer runs each micro-batch in.
+ * A scope for one training (micro-)step that tracks even with autograd on: runs fn, then frees every tensor
+ * fn created that its result does not reach, like `tidy`. fn must finish its graph (run backward) before it
+ * returns, so that no backward closure needs what the scope frees. Gradients, parameters and optimizer
+ * state are kept as always. What the Trainer runs each micro-batch in; a hand-written loop gets its
+ * activations back at once (instead of at the next garbage collection) the same way:
+ *
+ * ```ts
+ * const lossValue = stepScope(() => {
+ *   const loss = model.forward(batch, { labels }).loss!;
+ *   loss.backward();
+ *   return loss.item();
+ * });
+ * optimizer.step();
+ * optimizer.zeroGrad();
+ * ```
  */
 export function stepScope<T>(fn: () => T): T {
   return runScope(fn, true);

@@ -2,7 +2,7 @@
 // higher-order gradients, and the errors a user can cause.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binaryCrossEntropyWithLogits, enableGrad, isGradEnabled, noGrad, tensor } from '../../src/index.js';
+import { binaryCrossEntropyWithLogits, enableGrad, isGradEnabled, noGrad, Tensor, tensor } from '../../src/index.js';
 import { assertClose } from '../helpers/assert.js';
 import { forEachDevice } from '../helpers/devices.js';
 import { nn } from '../../src/index.js';
@@ -84,5 +84,25 @@ forEachDevice('slice gradients', (device) => {
     w.narrow(0, 1, 2).square().sum().backward(undefined, { createGraph: true });
     assert.deepEqual(Array.from(w.grad!.toArray()), [0, 4, 6]);
     assert.equal(w.grad!.requiresGrad, true);
+  });
+});
+
+forEachDevice('slice gradients in place', (device) => {
+  test('slice gradients already side by side in one storage become the whole gradient without a copy', () => {
+    const x = tensor(Array.from({ length: 12 }, (_, i) => i), { device, shape: [2, 6], requiresGrad: true });
+    const y = x.mul(1).retainGrad();
+    const parts = [0, 2, 4].map((s) => y.narrow(1, s, 2));
+    const G = tensor(Array.from({ length: 12 }, (_, i) => 100 + i), { device, shape: [2, 6] });
+    // an op whose backward writes its inputs' gradients into one buffer, as the fused q/k/v attention does
+    const out = Tensor.record(parts[0]!.detach().sum(), 'sideBySide', parts, () => [0, 2, 4].map((s) => G.narrow(1, s, 2)));
+    out.backward();
+    assert.equal(y.grad!.storage, G.storage);
+    assert.deepEqual(x.grad!.toList(), G.toList());
+    // the same parts out of order or with a gap are copied as before
+    const z = x.mul(1).retainGrad();
+    const zp = [0, 2].map((s) => z.narrow(1, s, 2));
+    Tensor.record(zp[0]!.detach().sum(), 'gap', zp, () => [0, 2].map((s) => G.narrow(1, s, 2))).backward();
+    assert.notEqual(z.grad!.storage, G.storage);
+    assert.deepEqual(z.grad!.toList(), [[100, 101, 102, 103, 0, 0], [106, 107, 108, 109, 0, 0]]);
   });
 });

@@ -56,6 +56,23 @@ test('bf16 and int maps and binary ops keep their dtype', opts, () => {
   same('int64 max', (dev) => on(dev, xi, [6, 10], 'int64').maximum(on(dev, yi, [6, 10], 'int64')));
 });
 
+test('float32 with bf16 operands: the float32 result of a cast first, either order, offset views, gradients', opts, () => {
+  // cuda reads the half operand as it is (no cast pass); cpu-js casts it first; both give float32
+  const f = data(4 * 1030, 16), h = data(4 * 1030, 17);
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    same(`float32 ${op} bf16`, (dev) => {
+      const x = on(dev, f, [4, 1030]), y = on(dev, h, [4, 1030]).to('bfloat16');
+      // whole tensors (vector loads) and rows 1..3 / 1 element in (offsets that rule the vector loads out)
+      return [x[op](y), y[op](x), x.narrow(0, 1, 3)[op](y.narrow(0, 1, 3)), x.reshape([-1]).narrow(0, 1, 4000)[op](y.reshape([-1]).narrow(0, 3, 4000))];
+    }, { atol: 1e-5, rtol: 1e-5 });
+  }
+  same('float32 + bf16 gradients', (dev) => {
+    const x = on(dev, f, [4, 1030]).requiresGrad_(), y = on(dev, h, [4, 1030]).to('bfloat16').requiresGrad_();
+    x.add(y).mul(y).sum().backward();
+    return [x.grad!, y.grad!.to('float32')];
+  }, { atol: 1e-2, rtol: 1e-2 });
+});
+
 test('binary ops broadcast (4,1,5) with (3,1); comparisons and logic give bool', opts, () => {
   const a = data(20, 4), b = data(3, 5, 0.5, 2);
   const A = (dev: string) => on(dev, a, [4, 1, 5]), B = (dev: string) => on(dev, b, [3, 1]);
@@ -131,8 +148,9 @@ test('reductions over any axes, split paths for few outputs, NaN and ties', opts
   });
   same('bf16 sum keeps bf16', (dev) => on(dev, data(512, 13), [4, 128]).to('bfloat16').sum(1), { atol: 1e-3, rtol: 1e-2 });
   // column sums (bias gradients): 16-byte loads when the width allows, split over row chunks; widths that do not
-  // fill a block, a row count that is not a multiple of the row lanes, and a width that is not a vector multiple
-  for (const [R, N] of [[1000, 264], [3000, 40], [77, 1032], [500, 70]] as const) {
+  // fill a block, a row count that is not a multiple of the row lanes, a width that is not a vector multiple, and
+  // many row chunks with a short last one
+  for (const [R, N] of [[1000, 264], [3000, 40], [77, 1032], [500, 70], [9001, 136]] as const) {
     const x = data(R * N, 15 + N, -2, 2);
     same(`column sums ${R}x${N} float32`, (dev) => on(dev, x, [R, N]).sum(0), { atol: 1e-4, rtol: 1e-5 });
     same(`column sums ${R}x${N} bf16`, (dev) => on(dev, x, [R, N]).to('bfloat16').sum(0).to('float32'), { atol: 0.25, rtol: 1e-2 });
@@ -702,13 +720,15 @@ test('float32 attention backward on TF32 tensor cores when TF32 is allowed (mask
 
 test('bf16 attention on strided head views: gradients come back in (B, T, H, D) order and match float32', { skip: DUT === 'cuda' ? skipDut : 'cuda only' }, () => {
   // q, k, v as head views of (B, T, 3, H, D) projections: the backward writes dq/dk/dv with heads merged, so
-  // the projections' gradients are views; an odd length, cross-attention lengths, head dims 32 and 64, causal
+  // the projections' gradients are views; an odd length, cross-attention lengths, head dims 32 and 64, causal.
+  // self: q, k and v from one projection, whose gradient the backward writes whole (no slice copies)
   const B = 2, H = 3;
-  for (const [D, Tq, Tk, causal] of [[64, 197, 197, false], [32, 70, 70, true], [64, 40, 130, false]] as const) {
+  for (const [D, Tq, Tk, causal, self] of [[64, 197, 197, false, false], [32, 70, 70, true, false], [64, 40, 130, false, false],
+    [64, 197, 197, false, true], [32, 131, 131, true, true]] as const) {
     const [qd, kd, gd] = [0, 1, 2].map((i) => data(B * Math.max(Tq, Tk) * 3 * H * D, 950 + i + D + Tq));
     const run = (dev: string, dtype: 'float32' | 'bfloat16') => {
       const qkv = on(dev, qd!.subarray(0, B * Tq * 3 * H * D), [B, Tq, 3, H, D]).to('bfloat16').to(dtype).requiresGrad_();
-      const kvx = on(dev, kd!.subarray(0, B * Tk * 3 * H * D), [B, Tk, 3, H, D]).to('bfloat16').to(dtype).requiresGrad_();
+      const kvx = self ? qkv : on(dev, kd!.subarray(0, B * Tk * 3 * H * D), [B, Tk, 3, H, D]).to('bfloat16').to(dtype).requiresGrad_();
       const q = qkv.select(2, 0).permute(0, 2, 1, 3), k = kvx.select(2, 1).permute(0, 2, 1, 3), v = kvx.select(2, 2).permute(0, 2, 1, 3);
       const out = scaledDotProductAttention(q, k, v, { causal }).out;
       out.to('float32').mul(on(dev, gd!.subarray(0, B * H * Tq * D), [B, H, Tq, D])).sum().backward();
@@ -717,7 +737,7 @@ test('bf16 attention on strided head views: gradients come back in (B, T, H, D) 
     const ref = run('cpu-js', 'float32'), got = run(DUT, 'bfloat16');
     ['out', 'dq', 'dk/dv'].forEach((name, i) => {
       const e = relError(got[i]!, ref[i]!);
-      assert.ok(e < 2e-2, `D=${D} Tq=${Tq} Tk=${Tk}${causal ? ' causal' : ''}: bf16 ${name} relative error ${e}`);
+      assert.ok(e < 2e-2, `D=${D} Tq=${Tq} Tk=${Tk}${causal ? ' causal' : ''}${self ? ' self' : ''}: bf16 ${name} relative error ${e}`);
     });
   }
 });

@@ -59,7 +59,7 @@ export interface CudaAddon {
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number, dropoutP: number,
     seedLo: number, seedHi: number, offLo: number, offHi: number,
     qLayout: Float64Array | null, kLayout: Float64Array | null, vLayout: Float64Array | null, outBthd: boolean, tf32: boolean,
-    keepBits: Handle | null, gradBthd: boolean): [Handle, Handle, Handle, boolean];
+    keepBits: Handle | null, gradLayout: number): [Handle, Handle | null, Handle | null, 0 | 1 | 2];
   attentionProbs(q: Handle, k: Handle, lse: Handle, B: number, H: number, Tq: number, Tk: number, D: number,
     mask: Handle | null, maskLayout: Float64Array | null, causal: boolean, scale: number,
     qLayout: Float64Array | null, kLayout: Float64Array | null): Handle;

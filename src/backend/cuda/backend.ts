@@ -42,6 +42,11 @@ export const FUSED_ATTENTION_MAX_HEAD_DIM = 128;
 
 const f64 = (xs: readonly number[]) => Float64Array.from(xs);
 
+const HALF: ReadonlySet<DType> = new Set(['bfloat16', 'float16']);
+
+/** The gradient orders of attentionBackward, by the code the addon takes and returns. */
+const GRAD_LAYOUTS = ['bhtd', 'bthd', 'packed'] as const;
+
 /** Settings shared by every cuda device of the process. */
 export const cudaSettings = {
   /** Let float32 matmuls and the attention forward use TF32 tensor cores (10-bit mantissa products, float32 accumulation). */
@@ -72,6 +77,8 @@ export class CudaBackend implements Backend {
   readonly attentionStrided = true;
   /** Half head views are read in place too (the tensor-core kernels take 8-element-aligned views). */
   readonly attentionStridedDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16'];
+  /** A float32 and a half operand, dense and of one shape, add/sub/mul/div as they are (float32 out). */
+  readonly mixedFloatBinary: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div'];
   /** addLayerNorm reads half x / residual as they are (sums in float32). */
   readonly addLayerNormDTypes: readonly DType[] = ['float32', 'bfloat16', 'float16'];
   readonly memory: DeviceMemory;
@@ -209,8 +216,10 @@ export class CudaBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Storage, aLayout: Layout, b: Storage, bLayout: Layout): Storage {
-    if (a.dtype !== b.dtype) throw new TesseraError(`binary ${op}: dtypes ${a.dtype} and ${b.dtype} differ`);
-    const out: DType = COMPARE_OPS.has(op) ? 'bool' : a.dtype;
+    const mixed = a.dtype !== b.dtype && this.mixedFloatBinary.includes(op) && (a.dtype === 'float32' || b.dtype === 'float32') &&
+      HALF.has(a.dtype === 'float32' ? b.dtype : a.dtype);
+    if (a.dtype !== b.dtype && !mixed) throw new TesseraError(`binary ${op}: dtypes ${a.dtype} and ${b.dtype} differ`);
+    const out: DType = COMPARE_OPS.has(op) ? 'bool' : mixed ? 'float32' : a.dtype;
     return this.call(() => this.wrap(out, numel(aLayout.shape),
       this.addon.binary(BINARY_CODES.get(op)!, this.h(a, `binary ${op}`), encodeLayout(aLayout), this.h(b, `binary ${op}`), encodeLayout(bLayout))));
   }
@@ -431,12 +440,16 @@ export class CudaBackend implements Backend {
     const G = dout.dtype === args.q.dtype ? dout : this.copy(dout, contiguousLayout([dout.length]), args.q.dtype);
     const mask = args.mask ? this.asF32Mask(args.mask.storage) : null;
     const [ql, kl, vl] = this.attentionLayouts(args);
-    const [dq, dk, dv, bthd] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
+    const [dq, dk, dv, order] = this.call(() => this.addon.attentionBackward(this.h(args.q, 'attention'), this.h(args.k, 'attention'), this.h(args.v, 'attention'),
       saved.out.handle, saved.lse.handle, this.h(G, 'attention'), B, H, Tq, Tk, D, mask && this.h(mask, 'attention'),
       args.mask ? encodeLayout(args.mask.layout) : null, args.causal, args.scale, args.dropoutP, ...saved.rng, ql, kl, vl, args.outLayout === 'bthd',
-      cudaSettings.allowTF32, saved.keepBits?.handle ?? null, args.gradLayout === 'bthd'));
+      cudaSettings.allowTF32, saved.keepBits?.handle ?? null, GRAD_LAYOUTS.indexOf(args.gradLayout ?? 'bhtd')));
     const dt = args.q.dtype;
-    return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk), dv: this.wrap(dt, B * H * Tk * D, dv), layout: bthd ? 'bthd' : 'bhtd' };
+    if (order === 2) {
+      const packed = this.wrap(dt, 3 * B * H * Tq * D, dq);
+      return { dq: packed, dk: packed, dv: packed, layout: 'packed' };
+    }
+    return { dq: this.wrap(dt, B * H * Tq * D, dq), dk: this.wrap(dt, B * H * Tk * D, dk!), dv: this.wrap(dt, B * H * Tk * D, dv!), layout: GRAD_LAYOUTS[order] };
   }
 
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamWParams): void {

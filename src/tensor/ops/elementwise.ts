@@ -1,5 +1,5 @@
 // Elementwise ops with broadcasting and dtype promotion, and their backward rules.
-import type { BinaryOp, MapOp } from '../../backend/backend.js';
+import { isContiguous, type BinaryOp, type MapOp } from '../../backend/backend.js';
 import { TesseraError } from '../../errors.js';
 import { isFloat, promoteTypes, type DType } from '../dtype.js';
 import { broadcastLayout, broadcastShapes } from '../shape.js';
@@ -22,12 +22,25 @@ export function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, forceDtype?: DType
   const shape = broadcastShapes(a.layout.shape, b.layout.shape, op);
   let dtype = forceDtype ?? promoteTypes(a.dtype, b.dtype);
   const cd = computeDtype(a, dtype);
+  if (cd === 'float32' && dtype === 'float32' && mixedOperands(op, a, b, shape)) {
+    // a half operand with a float32 one: the backend reads both as they are (no cast pass)
+    return Tensor.fromStorage(a.backend.binary(op, a.storage, a.layout, b.storage, b.layout), shape, a.backend);
+  }
   const A = a.dtype === cd ? a : a.detach().to(cd);
   const B = b.dtype === cd ? b : b.detach().to(cd);
   const storage = a.backend.binary(op, A.storage, broadcastLayout(A.layout, shape, op), B.storage, broadcastLayout(B.layout, shape, op));
   let out = Tensor.fromStorage(storage, shape, a.backend);
   if (cd !== dtype && out.dtype === cd) out = out.to(dtype);
   return out;
+}
+
+/** Whether the backend takes a and b with their own dtypes: one float32, one half, both contiguous at `shape`. */
+function mixedOperands(op: BinaryOp, a: Tensor, b: Tensor, shape: readonly number[]): boolean {
+  if (a.dtype === b.dtype || !a.backend.mixedFloatBinary?.includes(op)) return false;
+  const half = a.dtype === 'float32' ? b.dtype : b.dtype === 'float32' ? a.dtype : null;
+  if (half !== 'bfloat16' && half !== 'float16') return false;
+  const fits = (t: Tensor) => t.ndim === shape.length && t.shape.every((d, i) => d === shape[i]) && isContiguous(t.layout);
+  return fits(a) && fits(b);
 }
 
 function rawMap(op: MapOp, x: Tensor, args?: readonly number[]): Tensor {

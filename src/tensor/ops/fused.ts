@@ -241,12 +241,18 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
       // q, k, v read in place (e.g. heads of a (B, T, H * D) projection) and the output written as
       // (B, Tq, H, D), so splitting and merging heads around attention are views, not copies
       // the gradients may come back as (B, T, H, D) too: the projection's gradient is then a view, not a permute
+      // q, k and v that are the three parts of one (B, T, 3 * H * D) projection get their gradients in one
+      // storage laid out as that projection, so the slices' gradients need no copy (see writeSlices)
       const args = { ...base, q: q.storage, k: k.storage, v: v.storage, layouts: { q: q.layout, k: k.layout, v: v.layout }, outLayout: 'bthd' as const,
-        gradLayout: 'bthd' as const };
+        gradLayout: packedHeads(q, k, v) ? 'packed' as const : 'bthd' as const };
       const r = be.attention!(args);
       const view = Tensor.fromStorage(r.out, [B, Tq, H, D], be).transpose(1, 2);
       const out = Tensor.record(view, 'attention', [q, k, v], (g) => {
         const d = be.attentionBackward!(args, r, (ac ? g.to(ac).contiguous() : dense(g)).storage);
+        if (d.layout === 'packed') {
+          const all = Tensor.fromStorage(d.dq, [B, Tq, 3, H, D], be);
+          return [0, 1, 2].map((i) => all.select(2, i).transpose(1, 2));
+        }
         const grad = (s: Storage, T: number) => (d.layout === 'bthd' ? Tensor.fromStorage(s, [B, T, H, D], be).transpose(1, 2) : Tensor.fromStorage(s, [B, H, T, D], be));
         return [grad(d.dq, Tq), grad(d.dk, Tk), grad(d.dv, Tk)];
       });
@@ -275,6 +281,19 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   probs = where(probs.ne(probs), 0, probs);
   const attn = dropoutP > 0 ? dropout(probs, dropoutP, true) : probs;
   return { out: matmul(attn, v), probs: opts.returnProbs ? probs : undefined };
+}
+
+/**
+ * Whether q, k and v (B, H, T, D) are the heads of one (B, T, 3, H, D) block: one storage, the strides of
+ * that block, and k and v H * D elements after q and k.
+ */
+function packedHeads(q: Tensor, k: Tensor, v: Tensor): boolean {
+  const [B, H, T, D] = q.shape as [number, number, number, number];
+  if (k.dim(2) !== T || q.storage !== k.storage || q.storage !== v.storage) return false;
+  const HD = H * D;
+  const want = [3 * T * HD, D, 3 * HD, 1];
+  const stridesMatch = (t: Tensor) => t.layout.strides.every((s, i) => s === want[i] || t.shape[i] === 1);
+  return B > 0 && stridesMatch(q) && stridesMatch(k) && stridesMatch(v) && k.layout.offset === q.layout.offset + HD && v.layout.offset === q.layout.offset + 2 * HD;
 }
 
 /** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p) (training only). */
