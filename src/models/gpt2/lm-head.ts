@@ -6,7 +6,8 @@ import { crossEntropy } from '../../tensor/ops/fused.js';
 import { shapeStr } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../../nn/module.js';
-import { zeros } from '../../tensor/creation.js';
+import { full, zeros } from '../../tensor/creation.js';
+import { cat } from '../../tensor/ops/indexing.js';
 import { normal_ } from '../../nn/init.js';
 import { OutputProjection } from '../transformer/output-projection.js';
 import type { LayerCache } from './attention.js';
@@ -83,7 +84,10 @@ export function causalLmLoss(logits: Tensor, labels: Tensor): Tensor {
   if (labels.ndim !== 2 || labels.dim(0) !== B || labels.dim(1) !== T) {
     throw new ShapeError(`labels of shape ${shapeStr(labels.shape)} do not match logits of shape ${shapeStr(logits.shape)} (expected (${B}, ${T}))`);
   }
-  const shiftLogits = logits.narrow(1, 0, T - 1).reshape([B * (T - 1), V]); // (B*(T-1), V)
-  const shiftLabels = labels.narrow(1, 1, T - 1).reshape([B * (T - 1)]);
-  return crossEntropy(shiftLogits, shiftLabels, { ignoreIndex: -100 });
+  // the labels move left by one and the last position of each row is ignored (-100): the same mean over the
+  // same (logit row, label) pairs as slicing logits[:, :-1], without copying the (B, T - 1, V) slice forward
+  // and writing its gradient back into a (B, T, V) buffer
+  const pad = full([B, 1], -100, { dtype: labels.dtype, device: labels.device });
+  const shiftLabels = cat([labels.narrow(1, 1, T - 1), pad], 1).reshape([B * T]);
+  return crossEntropy(logits.reshape([B * T, V]), shiftLabels, { ignoreIndex: -100 });
 }
