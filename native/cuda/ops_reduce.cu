@@ -188,20 +188,6 @@ __global__ void colSumKernel(const T* __restrict__ x, T* __restrict__ out, float
   }
 }
 
-template <typename T>
-__global__ void colSumFinishKernel(const float* __restrict__ partial, T* __restrict__ out, int64_t N, int splits) {
-  const int64_t col = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (col >= N) return;
-  float a0 = 0.f, a1 = 0.f;
-  int s = 0;
-  for (; s + 1 < splits; s += 2) {
-    a0 += partial[s * N + col];
-    a1 += partial[(s + 1) * N + col];
-  }
-  if (s < splits) a0 += partial[s * N + col];
-  out[col] = fromF<T>(a0 + a1);
-}
-
 /**
  * Column sums of a contiguous (R, N) matrix with 16-byte loads (N a multiple of the vector width, rows
  * aligned): a thread owns VEC adjacent columns, 32 threads x 8 row lanes per block; blocks along y take
@@ -391,8 +377,8 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
       colSumKernel<T><<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
       afterLaunch("reduce_col_sum");
       if (splits > 1) {
-        colSumFinishKernel<T><<<blocksFor(outN, 256), 256, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
-        afterLaunch("reduce_col_sum_finish");
+        colSumPartialsKernel<T><<<static_cast<unsigned>((outN + 31) / 32), 1024, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
+        afterLaunch("reduce_col_sum_partials");
       }
       return;
     }
