@@ -157,45 +157,14 @@ __global__ void reduceFinishKernel(const V_t<T>* pv, const int64_t* pi, TO* out,
 }
 
 /**
- * Column sums of a contiguous (R, N) matrix (bias gradients): blocks of 32 columns x 8 row lanes, four
- * independent accumulators per thread, partials per row chunk summed in a fixed order.
+ * Column sums of a contiguous (R, N) matrix (bias gradients): a thread owns VEC adjacent columns (16-byte
+ * loads when VEC * sizeof(T) == 16; VEC = 1 for widths or offsets that do not allow them), 32 threads x 8 row
+ * lanes per block, four loads in flight; blocks along y take row chunks and leave float32 partials (or the
+ * result when there is one chunk), summed in a fixed order.
  */
-template <typename T>
+template <typename T, int VEC>
 __global__ void colSumKernel(const T* __restrict__ x, T* __restrict__ out, float* __restrict__ partial, int64_t R, int64_t N, int64_t chunk) {
-  __shared__ float sm[8][33];
-  const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
-  const int64_t col = static_cast<int64_t>(blockIdx.x) * 32 + tx;
-  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * chunk, r1 = min(R, r0 + chunk);
-  float a0 = 0.f, a1 = 0.f, a2 = 0.f, a3 = 0.f;
-  if (col < N) {
-    int64_t r = r0 + ty;
-    for (; r + 24 < r1; r += 32) {
-      a0 += toF<T>(x[r * N + col]);
-      a1 += toF<T>(x[(r + 8) * N + col]);
-      a2 += toF<T>(x[(r + 16) * N + col]);
-      a3 += toF<T>(x[(r + 24) * N + col]);
-    }
-    for (; r < r1; r += 8) a0 += toF<T>(x[r * N + col]);
-  }
-  sm[ty][tx] = (a0 + a1) + (a2 + a3);
-  __syncthreads();
-  if (ty == 0 && col < N) {
-    float acc = 0.f;
-#pragma unroll
-    for (int k = 0; k < 8; k++) acc += sm[k][tx];
-    if (gridDim.y == 1) out[col] = fromF<T>(acc);
-    else partial[blockIdx.y * N + col] = acc;
-  }
-}
-
-/**
- * Column sums of a contiguous (R, N) matrix with 16-byte loads (N a multiple of the vector width, rows
- * aligned): a thread owns VEC adjacent columns, 32 threads x 8 row lanes per block; blocks along y take
- * row chunks and leave float32 partials (or the result when there is one chunk).
- */
-template <typename T>
-__global__ void colSumVecKernel(const T* __restrict__ x, T* __restrict__ out, float* __restrict__ partial, int64_t R, int64_t N, int64_t chunk) {
-  constexpr int VEC = 16 / sizeof(T);
+  using P = Pack<T, VEC>;
   __shared__ float sm[8][32 * VEC + 1];
   const int tx = threadIdx.x & 31, ty = threadIdx.x >> 5;
   const int64_t c0 = static_cast<int64_t>(blockIdx.x) * 32 * VEC;
@@ -206,22 +175,19 @@ __global__ void colSumVecKernel(const T* __restrict__ x, T* __restrict__ out, fl
   for (int i = 0; i < VEC; i++) a[i] = b[i] = 0.f;
   if (col < N) {
     int64_t r = r0 + ty;
-    for (; r + 24 < r1; r += 32) {  // four loads in flight
-      uint4 u[4];
+    for (; r + 24 < r1; r += 32) {
+      P u[4];
 #pragma unroll
-      for (int j = 0; j < 4; j++) u[j] = *reinterpret_cast<const uint4*>(x + (r + 8 * j) * N + col);
+      for (int j = 0; j < 4; j++) u[j] = *reinterpret_cast<const P*>(x + (r + 8 * j) * N + col);
 #pragma unroll
-      for (int j = 0; j < 4; j++) {
-        const T* e = reinterpret_cast<const T*>(&u[j]);
+      for (int j = 0; j < 4; j++)
 #pragma unroll
-        for (int i = 0; i < VEC; i++) (j & 1 ? b : a)[i] += toF<T>(e[i]);
-      }
+        for (int i = 0; i < VEC; i++) (j & 1 ? b : a)[i] += toF<T>(u[j].v[i]);
     }
     for (; r < r1; r += 8) {
-      const uint4 u = *reinterpret_cast<const uint4*>(x + r * N + col);
-      const T* e = reinterpret_cast<const T*>(&u);
+      const P u = *reinterpret_cast<const P*>(x + r * N + col);
 #pragma unroll
-      for (int i = 0; i < VEC; i++) a[i] += toF<T>(e[i]);
+      for (int i = 0; i < VEC; i++) a[i] += toF<T>(u.v[i]);
     }
   }
 #pragma unroll
@@ -351,30 +317,19 @@ void runReduce(Context& c, const Buffer* x, const HostLayout& l, const int64_t* 
   if constexpr (std::is_same_v<V_t<T>, float> && std::is_same_v<T, TO>) {
     if (op == kSum && kept.nd == 1 && kept.strides[0][0] == 1 && red.nd == 1 && red.strides[0][0] == outN && R >= 64) {
       constexpr int VEC = 16 / sizeof(T);
-      if (outN % VEC == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0) {
-        // about four blocks per SM, at least 128 rows per chunk (four loads in flight per thread)
-        const int64_t gx = (outN + 32 * VEC - 1) / (32 * VEC);
-        int64_t splits = std::min<int64_t>((sm * 4 + gx - 1) / gx, R / 128);
-        splits = std::max<int64_t>(1, std::min<int64_t>(splits, 128));
-        const int64_t chunk = (R + splits - 1) / splits;
-        splits = (R + chunk - 1) / chunk;
-        Scratch part(x->device, (splits > 1 ? splits : 1) * outN * sizeof(float));
-        colSumVecKernel<T><<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
-        afterLaunch("reduce_col_sum_vec");
-        if (splits > 1) {
-          colSumPartialsKernel<T><<<static_cast<unsigned>((outN + 31) / 32), 1024, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
-          afterLaunch("reduce_col_sum_partials");
-        }
-        return;
-      }
-      const int64_t gx = (outN + 31) / 32;
-      int64_t splits = std::min<int64_t>((sm * 8 + gx - 1) / gx, (R + 63) / 64);
-      if (splits < 1) splits = 1;
-      if (splits > 256) splits = 256;
+      const bool vec = outN % VEC == 0 && reinterpret_cast<uintptr_t>(xp) % 16 == 0;
+      const int width = vec ? VEC : 1;  // columns per thread
+      // 16-byte loads: about four blocks per SM and at least 128 rows per chunk; single elements: about
+      // eight blocks per SM and at least 64 rows
+      const int64_t gx = (outN + 32 * width - 1) / (32 * width);
+      int64_t splits = vec ? std::min<int64_t>((sm * 4 + gx - 1) / gx, R / 128) : std::min<int64_t>((sm * 8 + gx - 1) / gx, (R + 63) / 64);
+      splits = std::max<int64_t>(1, std::min<int64_t>(splits, vec ? 128 : 256));
       const int64_t chunk = (R + splits - 1) / splits;
       splits = (R + chunk - 1) / chunk;
       Scratch part(x->device, (splits > 1 ? splits : 1) * outN * sizeof(float));
-      colSumKernel<T><<<dim3(static_cast<unsigned>(gx), static_cast<unsigned>(splits)), 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
+      const dim3 grid(static_cast<unsigned>(gx), static_cast<unsigned>(splits));
+      if (vec) colSumKernel<T, VEC><<<grid, 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
+      else colSumKernel<T, 1><<<grid, 256, 0, c.stream>>>(xp, op_, part.as<float>(), R, outN, chunk);
       afterLaunch("reduce_col_sum");
       if (splits > 1) {
         colSumPartialsKernel<T><<<static_cast<unsigned>((outN + 31) / 32), 1024, 0, c.stream>>>(part.as<float>(), op_, outN, static_cast<int>(splits));
